@@ -1,0 +1,69 @@
+/// The three IDs that name one export. Each is one path segment: validated by the
+/// manifest parser (no `/`, `.`/`..`, NUL or control characters).
+public struct ExportKey: Hashable, Sendable, CustomStringConvertible {
+    public let projectID: String
+    public let serverID: String
+    public let exportID: String
+
+    public init(projectID: String, serverID: String, exportID: String) {
+        self.projectID = projectID
+        self.serverID = serverID
+        self.exportID = exportID
+    }
+
+    /// The file's path below the mountpoint.
+    public var path: String { "/\(projectID)/\(serverID)/exports/\(exportID).tar.gz" }
+    public var description: String { "project \(projectID), server \(serverID), export \(exportID)" }
+}
+
+/// A validated http(s) base URL such as `https://clouddc.cn-east-3.myhuaweicloud.com`,
+/// kept without a trailing slash.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    public let url: String
+    /// Trusts its argument: parse with `Endpoint.parse` when it comes from outside.
+    public init(validated url: String) { self.url = url }
+    public var description: String { url }
+}
+
+/// Seconds since the Unix epoch, as stat(2) shows them.
+public struct Timestamp: Hashable, Sendable, Comparable {
+    public var seconds: Int64
+    public var nanoseconds: Int32
+    public init(seconds: Int64, nanoseconds: Int32 = 0) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+    }
+    public static let epoch = Timestamp(seconds: 0)
+    public static func < (a: Timestamp, b: Timestamp) -> Bool {
+        (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
+    }
+}
+
+/// One export as the manifest lists it, with its endpoint resolved.
+public struct ExportEntry: Hashable, Sendable {
+    public let key: ExportKey
+    public let endpoint: Endpoint
+    /// Bytes, when the manifest says; otherwise learned by a size probe.
+    public let size: UInt64?
+    public let createdAt: Timestamp?
+
+    public init(key: ExportKey, endpoint: Endpoint, size: UInt64?, createdAt: Timestamp?) {
+        self.key = key
+        self.endpoint = endpoint
+        self.size = size
+        self.createdAt = createdAt
+    }
+
+    /// Where its bytes are downloaded from.
+    public var location: ExportLocation { ExportLocation(endpoint: endpoint, key: key) }
+}
+
+/// An inode number: stable across remounts, derived from the node's path.
+public struct Inode: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    /// FUSE_ROOT_ID.
+    public static let root = Inode(1)
+    public static func < (a: Inode, b: Inode) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { String(rawValue) }
+}

@@ -1,0 +1,71 @@
+/// What an answer to a download said before its body.
+public struct ResponseHead: Sendable, Equatable {
+    /// Offset in the export of the body's first byte: the range's start on 206, 0 on 200.
+    public var bodyOffset: UInt64
+    /// Bytes the body promises (Content-Length), when the server says.
+    public var bodyLength: UInt64?
+    /// The export's whole size: Content-Range's total on 206, Content-Length on 200.
+    public var totalSize: UInt64?
+    /// True when the server answered a Range request with 206.
+    public var rangeHonoured: Bool
+    /// ETag, else Last-Modified: what tells one version of the export from another.
+    public var validator: String?
+
+    public init(bodyOffset: UInt64, bodyLength: UInt64?, totalSize: UInt64?,
+                rangeHonoured: Bool, validator: String? = nil) {
+        self.bodyOffset = bodyOffset
+        self.bodyLength = bodyLength
+        self.totalSize = totalSize
+        self.rangeHonoured = rangeHonoured
+        self.validator = validator
+    }
+}
+
+/// Receives one transfer's body in order. Returning false stops the transfer early;
+/// that is not an error.
+public protocol TransferSink: AnyObject {
+    func begin(_ head: ResponseHead) -> Bool
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool
+}
+
+/// One download: which export, which bytes, how long it may take.
+public struct TransferRequest: Sendable {
+    public var location: ExportLocation
+    /// The bytes wanted; nil asks for the whole export. A server may ignore it (200).
+    public var range: Range<UInt64>?
+    /// A limit on the whole transfer, for short probes; nil relies on stall detection.
+    public var timeout: Duration?
+
+    public init(location: ExportLocation, range: Range<UInt64>?, timeout: Duration? = nil) {
+        self.location = location
+        self.range = range
+        self.timeout = timeout
+    }
+}
+
+/// The download endpoint, as the core sees it. `transfer` blocks the calling thread:
+/// call it from a thread of your own, never from Swift's cooperative pool.
+public protocol ExportSource: Sendable {
+    func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError)
+}
+
+extension ExportSource {
+    /// Learns an export's size from the head of a one-byte ranged GET (Content-Range's
+    /// total, or Content-Length when Range is ignored); nil when the server gives none.
+    public func probeSize(_ location: ExportLocation, timeout: Duration) throws(RemoteError) -> UInt64? {
+        let sink = HeadOnlySink()
+        do {
+            try transfer(TransferRequest(location: location, range: 0..<1, timeout: timeout), into: sink)
+        } catch let error where error.isRangeNotSatisfiable {
+            return 0 // no byte 0: an empty export
+        }
+        return sink.head?.totalSize
+    }
+}
+
+/// Keeps the head and stops the transfer before the body.
+private final class HeadOnlySink: TransferSink {
+    var head: ResponseHead?
+    func begin(_ head: ResponseHead) -> Bool { self.head = head; return false }
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool { false }
+}

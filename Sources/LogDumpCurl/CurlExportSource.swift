@@ -1,0 +1,1 @@
+// CurlExportSource lives here.

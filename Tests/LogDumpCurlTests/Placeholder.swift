@@ -1,0 +1,5 @@
+import XCTest
+
+final class LogDumpCurlTestsPlaceholder: XCTestCase {
+    func testNothing() {}
+}
