@@ -14,6 +14,21 @@ public struct ExportKey: Hashable, Sendable, CustomStringConvertible {
     /// The file's path below the mountpoint.
     public var path: String { "/\(projectID)/\(serverID)/exports/\(exportID).tar.gz" }
     public var description: String { "project \(projectID), server \(serverID), export \(exportID)" }
+
+    // Byte-wise, as the catalog compares IDs: String's == treats canonically equivalent
+    // spellings ("é" and "e" + accent) as equal, which would let two exports share blocks.
+    public static func == (a: ExportKey, b: ExportKey) -> Bool {
+        a.projectID.utf8.elementsEqual(b.projectID.utf8)
+            && a.serverID.utf8.elementsEqual(b.serverID.utf8)
+            && a.exportID.utf8.elementsEqual(b.exportID.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for id in [projectID, serverID, exportID] {
+            hasher.combine(id.utf8.count)
+            for byte in id.utf8 { hasher.combine(byte) }
+        }
+    }
 }
 
 /// A validated http(s) base URL such as `https://clouddc.cn-east-3.myhuaweicloud.com`,

@@ -1,0 +1,133 @@
+import Synchronization
+
+/// The filesystem's operations as plain Swift, for the FUSE adapter to call and for
+/// tests to drive without a mount. Read-only: anything that would change the tree is
+/// answered with EROFS by the adapter before it gets here.
+public final class FileSystem: Sendable {
+    public let catalog: Catalog
+    public let ownership: Ownership
+    private let loader: BlockLoader
+    private let source: any ExportSource
+    private let probeTimeout: Duration
+    /// Sizes learned by probing, per file; nil when the server gave none.
+    private let probed = Mutex<[Inode: UInt64?]>([:])
+    private let openFiles = Mutex(OpenFiles())
+
+    public init(catalog: Catalog, source: any ExportSource, loader: BlockLoader,
+                ownership: Ownership, probeTimeout: Duration = .seconds(5)) {
+        self.catalog = catalog
+        self.source = source
+        self.loader = loader
+        self.ownership = ownership
+        self.probeTimeout = probeTimeout
+    }
+
+    public func lookup(parent: Inode, name: String) throws(Errno) -> Attributes {
+        guard let parentNode = catalog.node(parent) else { throw .noEntry }
+        guard parentNode.kind == .directory else { throw .notDirectory }
+        guard let node = catalog.lookup(parent: parent, name: name) else { throw .noEntry }
+        return attributes(of: node, probing: true)
+    }
+
+    public func getattr(_ inode: Inode) throws(Errno) -> Attributes {
+        guard let node = catalog.node(inode) else { throw .noEntry }
+        return attributes(of: node, probing: false)
+    }
+
+    /// A directory's entries, "." and ".." first. Never touches the network.
+    public func readdir(_ inode: Inode) throws(Errno) -> [DirectoryEntry] {
+        guard let node = catalog.node(inode) else { throw .noEntry }
+        guard let children = catalog.children(of: inode) else { throw .notDirectory }
+        var entries = [DirectoryEntry(name: ".", inode: inode, kind: .directory),
+                       DirectoryEntry(name: "..", inode: node.parent, kind: .directory)]
+        entries.reserveCapacity(children.count + 2)
+        for child in children {
+            entries.append(DirectoryEntry(name: child.name, inode: child.inode, kind: child.kind))
+        }
+        return entries
+    }
+
+    /// Opens an export for reading; returns the handle for `read` and `release`.
+    public func open(_ inode: Inode) throws(Errno) -> OpenedFile {
+        guard let node = catalog.node(inode) else { throw .noEntry }
+        guard let entry = node.entry else { throw .isDirectory }
+        let attributes = attributes(of: node, probing: true)
+        let reader = ExportReader(location: entry.location,
+                                  size: attributes.sizeKnown ? attributes.size : nil, loader: loader)
+        let handle = openFiles.withLock { $0.add(reader) }
+        return OpenedFile(handle: handle, directIO: !attributes.sizeKnown)
+    }
+
+    public func read(handle: UInt64, offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
+        guard let reader = openFiles.withLock({ $0.readers[handle] }) else { throw .badFile }
+        return try reader.read(at: offset, count: count)
+    }
+
+    public func release(handle: UInt64) {
+        _ = openFiles.withLock { $0.readers.removeValue(forKey: handle) }
+    }
+
+    // MARK: Attributes
+
+    private func attributes(of node: CatalogNode, probing: Bool) -> Attributes {
+        switch node.kind {
+        case .directory:
+            let children = catalog.children(of: node.inode) ?? []
+            let subdirectories = children.lazy.filter { $0.kind == .directory }.count
+            return Attributes(inode: node.inode, kind: .directory, mode: ownership.directoryMode,
+                              size: 4096, links: UInt32(2 + subdirectories),
+                              uid: ownership.uid, gid: ownership.gid, mtime: node.mtime, sizeKnown: true)
+        case .file:
+            let size = node.entry.flatMap { exportSize(of: node.inode, entry: $0, probing: probing) }
+            return Attributes(inode: node.inode, kind: .file, mode: ownership.fileMode,
+                              size: size ?? 0, links: 1,
+                              uid: ownership.uid, gid: ownership.gid, mtime: node.mtime,
+                              sizeKnown: size != nil)
+        }
+    }
+
+    /// The manifest's size, else a probed one (probing once, on first lookup), else what
+    /// reading has shown.
+    private func exportSize(of inode: Inode, entry: ExportEntry, probing: Bool) -> UInt64? {
+        if let size = entry.size { return size }
+        if let known = probed.withLock({ $0[inode] }) { return known ?? loader.learnedSize(of: entry.location) }
+        guard probing else { return loader.learnedSize(of: entry.location) }
+        do {
+            let size = try source.probeSize(entry.location, timeout: probeTimeout)
+            probed.withLock { $0[inode] = .some(size) }
+            if size == nil { Log.info("\(entry.key): the server gives no size; reads stream to the end") }
+            return size ?? loader.learnedSize(of: entry.location)
+        } catch {
+            // Not remembered: the next lookup probes again.
+            Log.warning("probing the size of \(entry.key) failed: \(error)")
+            return loader.learnedSize(of: entry.location)
+        }
+    }
+}
+
+/// One line of a directory listing.
+public struct DirectoryEntry: Sendable, Equatable {
+    public var name: String
+    public var inode: Inode
+    public var kind: NodeKind
+}
+
+/// What `open` hands back: the file handle and how the kernel should read it.
+public struct OpenedFile: Sendable, Equatable {
+    public var handle: UInt64
+    /// Bypass the page cache: set when the size is unknown, so reads go on to the real end.
+    public var directIO: Bool
+}
+
+/// Open files by handle.
+private struct OpenFiles {
+    var readers: [UInt64: ExportReader] = [:]
+    var next: UInt64 = 1
+
+    mutating func add(_ reader: ExportReader) -> UInt64 {
+        let handle = next
+        next += 1
+        readers[handle] = reader
+        return handle
+    }
+}

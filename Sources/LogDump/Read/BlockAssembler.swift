@@ -1,0 +1,79 @@
+/// Cuts one transfer's body into blocks and delivers each to the loader as it completes.
+/// A 206 answer carries the target block; a 200 answer is the whole export from byte
+/// 0 (the server ignored Range) and is kept going as a stream while readers want more.
+final class BlockAssembler: TransferSink {
+    private let loader: BlockLoader
+    private let target: BlockKey
+    private let blockSize: Int
+    private var index: Int
+    private var buffer: [UInt8] = []
+    private var isStream = false
+    private var streamID: Int?
+    private var stoppedEarly = false
+
+    init(loader: BlockLoader, target: BlockKey) {
+        self.loader = loader
+        self.target = target
+        self.blockSize = loader.options.blockSize
+        self.index = target.index
+    }
+
+    func begin(_ head: ResponseHead) -> Bool {
+        if let total = head.totalSize { loader.learn(size: total, of: target.location) }
+        if head.rangeHonoured {
+            guard head.bodyOffset == loader.startOffset(of: target.index) else {
+                loader.fail(target, .badResponse("asked for bytes from \(loader.startOffset(of: target.index)), got them from \(head.bodyOffset)"))
+                stoppedEarly = true
+                return false
+            }
+        } else {
+            isStream = true
+            index = 0
+            streamID = loader.streamStarted(target.location)
+            Log.debug("server ignored Range for \(target.location.key): streaming the whole body")
+        }
+        buffer.reserveCapacity(blockSize)
+        return true
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var rest = bytes
+        while !rest.isEmpty {
+            if !isStream && buffer.count == blockSize { return true } // more than asked: ignore
+            let take = min(blockSize - buffer.count, rest.count)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<take]))
+            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+            guard isStream, buffer.count == blockSize else { continue }
+            loader.deliver(buffer, for: BlockKey(target.location, index))
+            buffer = []
+            buffer.reserveCapacity(blockSize)
+            index += 1
+            if !loader.streamShouldContinue(target.location, id: streamID, next: index, target: target.index) {
+                stoppedEarly = true
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The transfer ended without an error: deliver what is left. A body that ended on
+    /// its own before a full block (or a whole body that ended at all) marks the export's end.
+    func finish() {
+        guard !stoppedEarly else {
+            if isStream { loader.streamEnded(target.location, id: streamID, size: nil, error: nil) }
+            return
+        }
+        let key = BlockKey(target.location, index)
+        let reachedEnd = isStream || buffer.count < blockSize
+        let size = loader.startOffset(of: index) + UInt64(buffer.count)
+        if !buffer.isEmpty || !isStream { loader.deliver(buffer, for: key) }
+        if reachedEnd { loader.learn(size: size, of: target.location) }
+        if isStream { loader.streamEnded(target.location, id: streamID, size: size, error: nil) }
+        else if reachedEnd { loader.streamEnded(target.location, id: nil, size: size, error: nil) }
+    }
+
+    func fail(_ error: RemoteError) {
+        loader.fail(target, error)
+        if isStream { loader.streamEnded(target.location, id: streamID, size: nil, error: error) }
+    }
+}

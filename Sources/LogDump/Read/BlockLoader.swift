@@ -1,0 +1,223 @@
+import Foundation
+
+/// Gets blocks: from the cache, else from the source on a fetch thread of its own, with
+/// one fetch per block however many readers want it (single flight). The calling
+/// thread only waits, with a deadline.
+///
+/// A server that ignores Range answers each request with the whole body from byte 0.
+/// Such an answer becomes a *stream*: it stores every block it passes and stays open
+/// while readers ask for blocks ahead of it, so a sequential reader downloads the
+/// export once instead of once per block.
+public final class BlockLoader: @unchecked Sendable {
+    public let options: LoaderOptions
+    let source: any ExportSource
+    let cache: any BlockCache
+    let monitor = Monitor()
+
+    // Guarded by `monitor`.
+    private var flights: [BlockKey: Flight] = [:]
+    private var jobs: [BlockKey] = []
+    private var streams: [ExportLocation: StreamPosition] = [:]
+    private var learnedSizes: [ExportLocation: UInt64] = [:]
+    private var nextStreamID = 0
+    private var stopping = false
+
+    public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions()) {
+        self.source = source
+        self.cache = cache
+        self.options = options
+        for number in 0..<options.workers {
+            let thread = Thread { [self] in workerLoop() }
+            thread.name = "logdumpfs-fetch-\(number)"
+            thread.start()
+        }
+    }
+
+    /// Stops the fetch threads once their current transfer ends; waiting readers get EIO.
+    public func shutdown() {
+        monitor.withLock {
+            stopping = true
+            for flight in flights.values where flight.result == nil {
+                flight.result = .failure(.network("shutting down"))
+            }
+            flights.removeAll()
+            monitor.broadcast()
+        }
+    }
+
+    /// The block's bytes: `blockSize` of them, fewer for the export's last block, none
+    /// past its end. Blocks the calling thread until the block arrives or the wait times out.
+    public func block(_ key: BlockKey) throws(Errno) -> [UInt8] {
+        if let hit = cache.block(for: key) { return hit }
+        let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
+        let outcome: Result<[UInt8], RemoteError>? = monitor.withLock {
+            if let hit = cache.block(for: key) { return .success(hit) }
+            if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .success([]) }
+            let flight = flights[key] ?? startFlight(for: key)
+            _ = monitor.wait(until: deadline) { flight.result != nil }
+            return flight.result
+        }
+        switch outcome {
+        case .success(let bytes): return bytes
+        case .failure(let error):
+            Log.warning("reading \(key) failed: \(error)")
+            throw error.errno
+        case nil:
+            Log.warning("reading \(key) timed out after \(options.waitTimeout)")
+            throw Errno.io
+        }
+    }
+
+    /// The export's size if a transfer has told it (Content-Range, Content-Length, or EOF).
+    public func learnedSize(of location: ExportLocation) -> UInt64? {
+        monitor.withLock { learnedSizes[location] }
+    }
+
+    func startOffset(of index: Int) -> UInt64 { UInt64(index) * UInt64(options.blockSize) }
+
+    // MARK: Flights and jobs (lock held)
+
+    private func startFlight(for key: BlockKey) -> Flight {
+        let flight = Flight()
+        flights[key] = flight
+        if let stream = streams[key.location], stream.next <= key.index {
+            monitor.broadcast() // wake the stream if it lingers, waiting for demand
+            return flight
+        }
+        enqueue(key, flight)
+        return flight
+    }
+
+    private func enqueue(_ key: BlockKey, _ flight: Flight) {
+        flight.queued = true
+        jobs.append(key)
+        monitor.broadcast()
+    }
+
+    private func workerLoop() {
+        while let key = nextJob() {
+            fetch(key)
+        }
+    }
+
+    private func nextJob() -> BlockKey? {
+        monitor.withLock {
+            while true {
+                if stopping { return nil }
+                if !jobs.isEmpty {
+                    let key = jobs.removeFirst()
+                    if flights[key] != nil { return key } // else a stream already delivered it
+                    continue
+                }
+                _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
+                    stopping || !jobs.isEmpty
+                }
+            }
+        }
+    }
+
+    // MARK: Fetching (on a fetch thread, lock not held)
+
+    private func fetch(_ key: BlockKey) {
+        let start = startOffset(of: key.index)
+        let range = start..<(start + UInt64(options.blockSize))
+        let assembler = BlockAssembler(loader: self, target: key)
+        do {
+            try source.transfer(TransferRequest(location: key.location, range: range), into: assembler)
+            assembler.finish()
+        } catch let error where error.isRangeNotSatisfiable {
+            deliver([], for: key) // the export ends before this block
+        } catch {
+            assembler.fail(error)
+        }
+    }
+
+    // MARK: Called by BlockAssembler
+
+    /// Stores a fetched block and hands it to the readers waiting for it.
+    func deliver(_ bytes: [UInt8], for key: BlockKey) {
+        if !bytes.isEmpty { cache.store(bytes, for: key) }
+        monitor.withLock {
+            if let flight = flights.removeValue(forKey: key) {
+                flight.result = .success(bytes)
+                monitor.broadcast()
+            }
+        }
+    }
+
+    func fail(_ key: BlockKey, _ error: RemoteError) {
+        monitor.withLock {
+            if let flight = flights.removeValue(forKey: key) {
+                flight.result = .failure(error)
+                monitor.broadcast()
+            }
+        }
+    }
+
+    func learn(size: UInt64, of location: ExportLocation) {
+        monitor.withLock { learnedSizes[location] = size }
+    }
+
+    /// Registers a whole-body stream of the export unless one is open already; returns
+    /// its id, or nil when another stream is registered.
+    func streamStarted(_ location: ExportLocation) -> Int? {
+        monitor.withLock {
+            guard streams[location] == nil else { return nil }
+            nextStreamID += 1
+            streams[location] = StreamPosition(id: nextStreamID, next: 0)
+            return nextStreamID
+        }
+    }
+
+    /// Whether a stream that is about to deliver block `next` should go on: while it has
+    /// not reached `target`, and then as long as readers want blocks at or past `next`,
+    /// waiting up to `streamLinger` for one to ask.
+    func streamShouldContinue(_ location: ExportLocation, id: Int?, next: Int, target: Int) -> Bool {
+        monitor.withLock {
+            if let id, streams[location]?.id == id { streams[location]?.next = next }
+            if stopping { return false }
+            if next <= target { return true }
+            let deadline = MonotonicInstant.now().advanced(by: options.streamLinger)
+            return monitor.wait(until: deadline) {
+                stopping || flights.keys.contains { $0.location == location && $0.index >= next }
+            } && !stopping
+        }
+    }
+
+    /// A stream closed. At the end of the export (`size` known) every reader waiting for
+    /// a later block gets EOF; otherwise those that were waiting for this stream are
+    /// queued for fetching, or failed with `error`.
+    func streamEnded(_ location: ExportLocation, id: Int?, size: UInt64?, error: RemoteError?) {
+        monitor.withLock {
+            if let id, streams[location]?.id == id { streams[location] = nil }
+            if let size { learnedSizes[location] = size }
+            for (key, flight) in flights where key.location == location {
+                if let size, startOffset(of: key.index) >= size {
+                    flights[key] = nil
+                    flight.result = .success([])
+                } else if !flight.queued && streams[location] == nil {
+                    if let error {
+                        flights[key] = nil
+                        flight.result = .failure(error)
+                    } else {
+                        enqueue(key, flight)
+                    }
+                }
+            }
+            monitor.broadcast()
+        }
+    }
+}
+
+/// Readers waiting for one block; `result` is set once, under the loader's lock.
+private final class Flight {
+    var result: Result<[UInt8], RemoteError>?
+    /// A fetch job is queued for it (rather than waiting for an open stream to pass it).
+    var queued = false
+}
+
+/// Where an open whole-body stream of an export has got to.
+private struct StreamPosition {
+    let id: Int
+    var next: Int
+}

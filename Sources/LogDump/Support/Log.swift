@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's log: one line per event on standard error. Never pass a token here.
+public enum Log {
+    public enum Level: Int, Sendable, Comparable {
+        case debug, info, warning, error
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        var label: String {
+            switch self {
+            case .debug: "debug"
+            case .info: "info"
+            case .warning: "warning"
+            case .error: "error"
+            }
+        }
+    }
+
+    /// Set once at start, before any thread logs.
+    nonisolated(unsafe) public static var threshold: Level = .info
+
+    public static func debug(_ message: @autoclosure () -> String) { write(.debug, message) }
+    public static func info(_ message: @autoclosure () -> String) { write(.info, message) }
+    public static func warning(_ message: @autoclosure () -> String) { write(.warning, message) }
+    public static func error(_ message: @autoclosure () -> String) { write(.error, message) }
+
+    private static func write(_ level: Level, _ message: () -> String) {
+        guard level >= threshold else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let stamp = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
+            + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
+            + ".\(pad(now.tv_nsec / 1_000_000, 3))Z"
+        let line = "\(stamp) logdumpfs \(level.label): \(message())\n"
+        line.withCString { _ = Glibc.write(2, $0, strlen($0)) } // one write: lines don't interleave
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

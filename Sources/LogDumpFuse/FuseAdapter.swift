@@ -1,1 +1,0 @@
-// The FUSE adapter lives here.

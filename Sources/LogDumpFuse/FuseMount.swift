@@ -1,0 +1,122 @@
+import CFuse3
+import Foundation
+import Glibc
+import LogDump
+import Synchronization
+
+/// Why a mount could not start.
+public struct MountError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// How the mount shows itself to the system (`-o` options users expect).
+public struct MountSettings: Sendable {
+    /// Let users other than the one who mounted see the files (needs root, or
+    /// user_allow_other in /etc/fuse.conf).
+    public var allowOther = false
+    /// Largest read request the kernel sends; libfuse wants init to agree with `-o max_read`.
+    public var fsName = "logdumpfs"
+    public var debug = false
+    public init() {}
+}
+
+/// One mounted session of libfuse: mounts, serves on libfuse's worker threads until
+/// unmounted, and unmounts when asked from another thread (a signal handler thread).
+public final class FuseMount: @unchecked Sendable {
+    public let mountpoint: String
+    private let context: FuseContext
+    private let settings: MountSettings
+    private var session: OpaquePointer?
+    private let unmounting = Atomic<Bool>(false)
+
+    public init(fileSystem: FileSystem, mountpoint: String, settings: MountSettings = MountSettings()) {
+        self.context = FuseContext(fileSystem)
+        self.mountpoint = mountpoint
+        self.settings = settings
+    }
+
+    /// Mounts and serves until the filesystem is unmounted (by `unmount()`, fusermount3 -u
+    /// or umount). Call it on a thread that may block for the mount's lifetime.
+    public func run() throws(MountError) {
+        var options = ["ro", "default_permissions", "fsname=\(settings.fsName)", "subtype=logdumpfs"]
+        if settings.allowOther { options.append("allow_other") }
+        var argv = ["logdumpfs", "-o", options.joined(separator: ",")]
+        if settings.debug { argv.append("-d") }
+        var cArgs = argv.map { strdup($0) }
+        defer { cArgs.forEach { free($0) } }
+        var ops = FuseOperations.table()
+        let userdata = Unmanaged.passRetained(context).toOpaque()
+        defer { Unmanaged<FuseContext>.fromOpaque(userdata).release() }
+
+        let session: OpaquePointer? = cArgs.withUnsafeMutableBufferPointer { buffer in
+            var args = fuse_args(argc: Int32(buffer.count), argv: buffer.baseAddress, allocated: 0)
+            defer { fuse_opt_free_args(&args) }
+            return ldfs_session_new(&args, &ops, userdata)
+        }
+        guard let session else { throw MountError("libfuse refused the mount options \(options.joined(separator: ","))") }
+        defer { fuse_session_destroy(session) }
+        guard fuse_session_mount(session, mountpoint) == 0 else {
+            throw MountError("cannot mount on \(mountpoint): libfuse's message above says why (permission? /dev/fuse? allow_other without user_allow_other?)")
+        }
+        self.session = session
+        Log.info("mounted on \(mountpoint)")
+        let config = fuse_loop_cfg_create()
+        fuse_loop_cfg_set_max_threads(config, 256)
+        fuse_loop_cfg_set_idle_threads(config, 16)
+        let status = ldfs_session_loop_mt(session, config)
+        fuse_loop_cfg_destroy(config)
+        fuse_session_unmount(session)
+        Log.info("unmounted \(mountpoint)\(status == 0 ? "" : " (loop status \(status))")")
+    }
+
+    /// Ends the mount from any thread. Tries a plain unmount first; if something keeps
+    /// it busy, detaches it and, as root, aborts the connection after `grace` so the
+    /// daemon still exits.
+    public func unmount(grace: Duration = .seconds(5)) {
+        guard !unmounting.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        let connection = Self.connectionID(of: mountpoint)
+        if let session { fuse_session_exit(session) }
+        if Self.unmount(mountpoint, lazy: false) { return }
+        Log.warning("\(mountpoint) is busy: detaching it; the daemon ends when its last open file closes")
+        _ = Self.unmount(mountpoint, lazy: true)
+        guard let connection, geteuid() == 0 else { return }
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(grace.components.seconds))
+            let abort = "/sys/fs/fuse/connections/\(connection)/abort"
+            if FileManager.default.fileExists(atPath: abort) {
+                Log.warning("aborting the FUSE connection of \(connection) after \(grace)")
+                try? "1".write(toFile: abort, atomically: false, encoding: .utf8)
+            }
+        }
+    }
+
+    private static func unmount(_ mountpoint: String, lazy: Bool) -> Bool {
+        if geteuid() == 0 {
+            return umount2(mountpoint, lazy ? Int32(MNT_DETACH) : 0) == 0
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/fusermount3")
+        process.arguments = lazy ? ["-u", "-z", "-q", mountpoint] : ["-u", "-q", mountpoint]
+        do {
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus == 0
+        } catch {
+            return false
+        }
+    }
+
+    /// The FUSE connection number (the mount's minor device number) from
+    /// /proc/self/mountinfo: reading it does not call into the filesystem.
+    static func connectionID(of mountpoint: String) -> String? {
+        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        let target = (mountpoint as NSString).standardizingPath
+        for line in table.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 4, fields[4] == target else { continue }
+            return fields[2].split(separator: ":").last.map(String.init)
+        }
+        return nil
+    }
+}

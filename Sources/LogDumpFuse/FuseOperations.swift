@@ -1,0 +1,148 @@
+import CFuse3
+import Glibc
+import LogDump
+
+/// What every callback reaches through fuse_req_userdata.
+final class FuseContext: Sendable {
+    let fileSystem: FileSystem
+    let listings = DirectoryListings()
+    init(_ fileSystem: FileSystem) { self.fileSystem = fileSystem }
+}
+
+/// The fuse_lowlevel_ops table. Each callback copies its arguments, calls the core,
+/// and replies exactly once. They run on libfuse's worker threads, so none of them is
+/// isolated to an actor (see DESIGN.md's pitfalls).
+enum FuseOperations {
+    static func table() -> fuse_lowlevel_ops {
+        var ops = fuse_lowlevel_ops()
+        ops.lookup = { req, parent, name in
+            let name = String(cString: name!)
+            FuseOperations.reply(req) { fs throws(Errno) in
+                var entry = FuseReplies.entry(try fs.lookup(parent: Inode(parent), name: name))
+                fuse_reply_entry(req, &entry)
+            }
+        }
+        ops.getattr = { req, ino, _ in
+            FuseOperations.reply(req) { fs throws(Errno) in
+                let attributes = try fs.getattr(Inode(ino))
+                var st = FuseReplies.stat(attributes)
+                fuse_reply_attr(req, &st, FuseReplies.timeout(for: attributes))
+            }
+        }
+        ops.open = { req, ino, fi in
+            let flags = fi!.pointee.flags
+            FuseOperations.reply(req) { fs throws(Errno) in
+                guard flags & O_ACCMODE == O_RDONLY, flags & O_TRUNC == 0 else { throw Errno.readOnly }
+                let opened = try fs.open(Inode(ino))
+                fi!.pointee.fh = opened.handle
+                ldfs_fi_set_direct_io(fi, opened.directIO ? 1 : 0)
+                ldfs_fi_set_keep_cache(fi, opened.directIO ? 0 : 1) // exports never change
+                fuse_reply_open(req, fi)
+            }
+        }
+        ops.read = { req, _, size, offset, fi in
+            let handle = fi!.pointee.fh
+            FuseOperations.reply(req) { fs throws(Errno) in
+                guard offset >= 0 else { throw Errno.invalid }
+                let bytes = try fs.read(handle: handle, offset: UInt64(offset), count: size)
+                bytes.withUnsafeBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { chars in
+                        _ = fuse_reply_buf(req, chars.baseAddress, chars.count)
+                    }
+                }
+            }
+        }
+        ops.release = { req, _, fi in
+            let handle = fi!.pointee.fh
+            FuseOperations.reply(req) { fs throws(Errno) in
+                fs.release(handle: handle)
+                fuse_reply_err(req, 0)
+            }
+        }
+        ops.opendir = { req, ino, fi in
+            FuseOperations.reply(req) { fs throws(Errno) in
+                let entries = try fs.readdir(Inode(ino))
+                fi!.pointee.fh = FuseOperations.context(req).listings.open(entries)
+                fuse_reply_open(req, fi)
+            }
+        }
+        ops.readdir = { req, _, size, offset, fi in
+            let handle = fi!.pointee.fh
+            FuseOperations.reply(req) { _ throws(Errno) in
+                guard let entries = FuseOperations.context(req).listings.entries(handle) else { throw Errno.badFile }
+                FuseOperations.replyDirectory(req, entries: entries, from: Int(max(0, offset)), size: size)
+            }
+        }
+        ops.releasedir = { req, _, fi in
+            FuseOperations.context(req).listings.close(fi!.pointee.fh)
+            fuse_reply_err(req, 0)
+        }
+        ops.statfs = { req, _ in
+            var stats = statvfs()
+            stats.f_bsize = 4096
+            stats.f_frsize = 4096
+            stats.f_namemax = 255
+            stats.f_files = UInt(FuseOperations.context(req).fileSystem.catalog.fileCount)
+            fuse_reply_statfs(req, &stats)
+        }
+        ops.getxattr = { req, _, _, _ in fuse_reply_err(req, ENODATA) }
+        ops.listxattr = { req, _, size in
+            if size == 0 { fuse_reply_xattr(req, 0) } else { fuse_reply_buf(req, nil, 0) }
+        }
+        installReadOnlyRefusals(&ops)
+        return ops
+    }
+
+    /// Everything that would change the tree answers EROFS (the mount is also `ro`,
+    /// so the kernel usually refuses first).
+    private static func installReadOnlyRefusals(_ ops: inout fuse_lowlevel_ops) {
+        ops.setattr = { req, _, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.mknod = { req, _, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.mkdir = { req, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.unlink = { req, _, _ in fuse_reply_err(req, EROFS) }
+        ops.rmdir = { req, _, _ in fuse_reply_err(req, EROFS) }
+        ops.symlink = { req, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.rename = { req, _, _, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.link = { req, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.write = { req, _, _, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.create = { req, _, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.setxattr = { req, _, _, _, _, _ in fuse_reply_err(req, EROFS) }
+        ops.removexattr = { req, _, _ in fuse_reply_err(req, EROFS) }
+        ops.fallocate = { req, _, _, _, _, _ in fuse_reply_err(req, EROFS) }
+    }
+
+    private static func context(_ req: fuse_req_t?) -> FuseContext {
+        Unmanaged<FuseContext>.fromOpaque(fuse_req_userdata(req)!).takeUnretainedValue()
+    }
+
+    /// Runs `body`, which replies on success; a thrown errno becomes the reply instead.
+    private static func reply(_ req: fuse_req_t?, _ body: (FileSystem) throws(Errno) -> Void) {
+        do {
+            try body(FuseOperations.context(req).fileSystem)
+        } catch {
+            fuse_reply_err(req, error.rawValue)
+        }
+    }
+
+    /// Packs entries from index `start` into one reply of at most `size` bytes; each
+    /// entry's offset is the index of the next one, so the kernel resumes there.
+    private static func replyDirectory(_ req: fuse_req_t?, entries: [DirectoryEntry], from start: Int, size: Int) {
+        var buffer = [CChar](repeating: 0, count: size)
+        var used = 0
+        var index = start
+        buffer.withUnsafeMutableBufferPointer { raw in
+            while index < entries.count {
+                let entry = entries[index]
+                var st = Glibc.stat()
+                st.st_ino = ino_t(entry.inode.rawValue)
+                st.st_mode = FuseReplies.fileType(entry.kind)
+                let needed = fuse_add_direntry(req, raw.baseAddress! + used, size - used,
+                                               entry.name, &st, off_t(index + 1))
+                if needed > size - used { break }
+                used += needed
+                index += 1
+            }
+        }
+        fuse_reply_buf(req, buffer, used)
+    }
+}

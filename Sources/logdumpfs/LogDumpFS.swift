@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct LogDumpFS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logdumpfs",
+        abstract: "Read CloudDC server log exports as local files.",
+        discussion: """
+        logdumpfs mounts a read-only tree
+            MOUNTPOINT/<project_id>/<server_id>/exports/<export_id>.tar.gz
+        listed by a manifest file and streamed from the CloudDC download endpoint.
+
+        Start with `logdumpfs demo` to see it work against a bundled emulator.
+        """,
+        subcommands: [MountCommand.self, DemoCommand.self, EmulatorCommand.self]
+    )
+}

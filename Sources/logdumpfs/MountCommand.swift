@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import LogDump
+import LogDumpCurl
+
+struct MountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mount",
+        abstract: "Mount the exports a manifest lists, in the foreground.",
+        discussion: """
+        Runs until unmounted: press Ctrl-C, send SIGTERM, or run `fusermount3 -u MOUNTPOINT`.
+
+        The token is read from --token-file, else from the environment variable
+        LOGDUMPFS_TOKEN; it is never logged or passed on a command line.
+
+        Example:
+          LOGDUMPFS_TOKEN=... logdumpfs mount exports.json /mnt/logs
+          tar -tzf /mnt/logs/<project_id>/<server_id>/exports/<export_id>.tar.gz
+        """
+    )
+
+    @Argument(help: "The export manifest (JSON; see the README).")
+    var manifest: String
+
+    @Argument(help: "An empty directory to mount on.")
+    var mountpoint: String
+
+    @Option(help: "A file holding the X-Auth-Token (else LOGDUMPFS_TOKEN is used).")
+    var tokenFile: String?
+
+    @Option(help: "A CA bundle (PEM) to trust for a private CA; TLS is always verified.")
+    var caFile: String?
+
+    @Option(name: .customShort("o"), parsing: .singleValue,
+            help: "Mount options, comma-separated: uid=N, gid=N, umask=OOO, allow_other.")
+    var options: [String] = []
+
+    @Option(help: "Memory for cached blocks, e.g. 256M or 1G.")
+    var memoryLimit: String = "256M"
+
+    @Option(help: "Bytes fetched and cached as one block, e.g. 1M.")
+    var blockSize: String = "1M"
+
+    @Option(help: "Give up on a server that sends no bytes for this many seconds.")
+    var stallTimeout: Int = 30
+
+    @Flag(help: "Log each fetch and decision (debug level).")
+    var verbose = false
+
+    @Flag(help: "Let libfuse print every FUSE request.")
+    var fuseDebug = false
+
+    func run() throws {
+        if verbose { Log.threshold = .debug }
+        try makeDaemon().run()
+    }
+
+    func makeDaemon() throws -> Daemon {
+        let manifest: Manifest
+        do { manifest = try Manifest.load(contentsOf: self.manifest) } catch { throw Preflight.Failure("\(error)") }
+        try Preflight.checkMountpoint(mountpoint)
+        try Preflight.checkFuseDevice()
+        let token = try Preflight.token(file: tokenFile)
+        if let caFile { try Preflight.checkReadable(caFile, what: "--ca-file") }
+        let mountOptions: MountOptions
+        do {
+            mountOptions = try MountOptions.parse(options, defaults: Ownership(uid: getuid(), gid: getgid()))
+        } catch { throw Preflight.Failure(error.description) }
+        guard let memory = ByteCount.parse(memoryLimit), memory > 0 else {
+            throw Preflight.Failure("--memory-limit \(memoryLimit): not a size (say 256M or 1G)")
+        }
+        guard let block = ByteCount.parse(blockSize), block >= 4096, block <= 64 << 20 else {
+            throw Preflight.Failure("--block-size \(blockSize): give a size from 4K to 64M")
+        }
+        guard memory >= 2 * block else {
+            throw Preflight.Failure("--memory-limit \(memoryLimit) must hold at least two blocks of --block-size \(blockSize)")
+        }
+        guard stallTimeout > 0 else { throw Preflight.Failure("--stall-timeout must be at least 1 second") }
+        var curl = CurlOptions()
+        curl.caFile = caFile
+        curl.stallTimeout = .seconds(stallTimeout)
+        var loader = LoaderOptions()
+        loader.blockSize = block
+        return Daemon(manifest: manifest, mountpoint: mountpoint, token: StaticToken(token),
+                      curlOptions: curl, mountOptions: mountOptions, memoryLimit: memory,
+                      loaderOptions: loader, fuseDebug: fuseDebug)
+    }
+}

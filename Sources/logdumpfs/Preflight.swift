@@ -1,0 +1,69 @@
+import Foundation
+import Glibc
+import LogDump
+
+/// Checks made before mounting, so that a user gets one clear sentence instead of
+/// libfuse's or the kernel's.
+enum Preflight {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func checkMountpoint(_ path: String) throws(Failure) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw Failure("mountpoint \(path): \(String(cString: strerror(errno))); create an empty directory there first")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw Failure("mountpoint \(path) is not a directory") }
+        guard let dir = opendir(path) else {
+            throw Failure("mountpoint \(path): cannot list it: \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." {
+                throw Failure("mountpoint \(path) is not empty (it holds \(name)); mount on an empty directory")
+            }
+        }
+    }
+
+    static func checkFuseDevice() throws(Failure) {
+        guard access("/dev/fuse", F_OK) == 0 else {
+            throw Failure("/dev/fuse does not exist: load the fuse module (modprobe fuse), or give the container the device (--device /dev/fuse)")
+        }
+        guard access("/dev/fuse", R_OK | W_OK) == 0 else {
+            throw Failure("no permission to use /dev/fuse: run as a user allowed to (see fuse3's documentation) or as root")
+        }
+        if geteuid() != 0 && access("/bin/fusermount3", X_OK) != 0 {
+            throw Failure("fusermount3 is missing: install the fuse3 package (apt-get install fuse3)")
+        }
+    }
+
+    /// The token from --token-file, else LOGDUMPFS_TOKEN. Never echoed.
+    static func token(file: String?) throws(Failure) -> String {
+        if let file {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw Failure("--token-file \(file): cannot read it: \((error as NSError).localizedDescription)")
+            }
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw Failure("--token-file \(file) is empty") }
+            guard !token.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else {
+                throw Failure("--token-file \(file): the token must be one line")
+            }
+            return token
+        }
+        if let token = ProcessInfo.processInfo.environment["LOGDUMPFS_TOKEN"]?
+            .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
+            return token
+        }
+        throw Failure("no token: give --token-file PATH or set LOGDUMPFS_TOKEN")
+    }
+
+    static func checkReadable(_ path: String, what: String) throws(Failure) {
+        guard access(path, R_OK) == 0 else {
+            throw Failure("\(what) \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
