@@ -1,0 +1,117 @@
+/// Builds the tree's nodes from manifest entries, before inode numbers are known.
+/// Node 0 is the root; parents always come before their children.
+struct TreeBuilder {
+    struct PendingNode {
+        var parent: Int
+        var name: String
+        var entry: ExportEntry?
+        var mtime: Timestamp
+        var children: [Int] = []
+        /// FNV-1a state after the node's path, so a child's hash extends it.
+        var pathHash: InodeHash
+    }
+
+    private(set) var nodes: [PendingNode] = [
+        PendingNode(parent: 0, name: "", entry: nil, mtime: .epoch, pathHash: InodeHash()),
+    ]
+    private var directories: [IndexedName: Int] = [:]
+
+    static let exportsDirectoryName = "exports"
+    static let fileSuffix = ".tar.gz"
+
+    mutating func add(_ entry: ExportEntry) {
+        let project = directory(entry.key.projectID, in: 0)
+        let server = directory(entry.key.serverID, in: project)
+        let exports = directory(Self.exportsDirectoryName, in: server)
+        let mtime = entry.createdAt ?? .epoch
+        // Duplicates were rejected by the manifest, so the file name is new here.
+        _ = append(name: entry.key.exportID + Self.fileSuffix, parent: exports, entry: entry, mtime: mtime)
+        var ancestor = exports
+        while true {
+            if nodes[ancestor].mtime < mtime { nodes[ancestor].mtime = mtime }
+            if ancestor == 0 { break }
+            ancestor = nodes[ancestor].parent
+        }
+    }
+
+    private mutating func directory(_ name: String, in parent: Int) -> Int {
+        let key = IndexedName(parent: parent, name: name)
+        if let existing = directories[key] { return existing }
+        let index = append(name: name, parent: parent, entry: nil, mtime: .epoch)
+        directories[key] = index
+        return index
+    }
+
+    private mutating func append(name: String, parent: Int, entry: ExportEntry?, mtime: Timestamp) -> Int {
+        var hash = nodes[parent].pathHash
+        hash.add(UInt8(ascii: "/"))
+        hash.add(name)
+        nodes.append(PendingNode(parent: parent, name: name, entry: entry, mtime: mtime, pathHash: hash))
+        let index = nodes.count - 1
+        nodes[parent].children.append(index)
+        return index
+    }
+
+    /// The full path of node `index`, e.g. `/p/s/exports/e.tar.gz`.
+    func path(of index: Int) -> String {
+        var names: [String] = []
+        var current = index
+        while current != 0 {
+            names.append(nodes[current].name)
+            current = nodes[current].parent
+        }
+        return names.reversed().map { "/" + $0 }.joined()
+    }
+
+    /// Inode numbers, one per node, by the rule in `InodeHash`: a node whose path hash
+    /// is unique (and not 0 or 1) gets it; the rest, taken in byte order of their
+    /// paths, get the first salted hash not yet used. The same set of paths therefore
+    /// always gives the same numbers, whatever the manifest's order.
+    func assignInodes() -> [Inode] {
+        var occurrences: [UInt64: Int] = [:]
+        occurrences.reserveCapacity(nodes.count)
+        for node in nodes.dropFirst() { occurrences[node.pathHash.value, default: 0] += 1 }
+
+        var used: Set<UInt64> = [0, Inode.root.rawValue]
+        used.reserveCapacity(nodes.count + 2)
+        var inodes = [Inode](repeating: .root, count: nodes.count)
+        var colliding: [Int] = []
+        for index in nodes.indices.dropFirst() {
+            let hash = nodes[index].pathHash.value
+            if hash > 1 && occurrences[hash] == 1 {
+                inodes[index] = Inode(hash)
+                used.insert(hash)
+            } else {
+                colliding.append(index)
+            }
+        }
+        let paths = colliding.map { (index: $0, path: path(of: $0)) }
+            .sorted { byteOrderPrecedes($0.path, $1.path) }
+        for (index, path) in paths {
+            var salt = 0
+            var hash = InodeHash.of(path: path, salt: salt)
+            while used.contains(hash) {
+                salt += 1
+                hash = InodeHash.of(path: path, salt: salt)
+            }
+            used.insert(hash)
+            inodes[index] = Inode(hash)
+        }
+        return inodes
+    }
+}
+
+/// A (node index, name) pair compared byte for byte.
+struct IndexedName: Hashable {
+    let parent: Int
+    let name: String
+
+    static func == (a: IndexedName, b: IndexedName) -> Bool {
+        a.parent == b.parent && a.name.utf8.elementsEqual(b.name.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(parent)
+        for byte in name.utf8 { hasher.combine(byte) }
+    }
+}
