@@ -68,16 +68,23 @@ struct TreeBuilder {
     /// paths, get the first salted hash not yet used. The same set of paths therefore
     /// always gives the same numbers, whatever the manifest's order.
     func assignInodes() -> [Inode] {
+        let hashes = nodes.map(\.pathHash.value)
+        return Self.assignInodes(primaryHashes: hashes, path: path(of:), salted: { InodeHash.of(path: $0, salt: $1) })
+    }
+
+    /// The rule above, with the hashes passed in so tests can force collisions.
+    /// Index 0 is the root and always gets `Inode.root`.
+    static func assignInodes(primaryHashes: [UInt64], path: (Int) -> String,
+                             salted: (String, Int) -> UInt64) -> [Inode] {
         var occurrences: [UInt64: Int] = [:]
-        occurrences.reserveCapacity(nodes.count)
-        for node in nodes.dropFirst() { occurrences[node.pathHash.value, default: 0] += 1 }
+        occurrences.reserveCapacity(primaryHashes.count)
+        for hash in primaryHashes.dropFirst() { occurrences[hash, default: 0] += 1 }
 
         var used: Set<UInt64> = [0, Inode.root.rawValue]
-        used.reserveCapacity(nodes.count + 2)
-        var inodes = [Inode](repeating: .root, count: nodes.count)
+        used.reserveCapacity(primaryHashes.count + 2)
+        var inodes = [Inode](repeating: .root, count: primaryHashes.count)
         var colliding: [Int] = []
-        for index in nodes.indices.dropFirst() {
-            let hash = nodes[index].pathHash.value
+        for (index, hash) in primaryHashes.enumerated().dropFirst() {
             if hash > 1 && occurrences[hash] == 1 {
                 inodes[index] = Inode(hash)
                 used.insert(hash)
@@ -85,14 +92,14 @@ struct TreeBuilder {
                 colliding.append(index)
             }
         }
-        let paths = colliding.map { (index: $0, path: path(of: $0)) }
+        let ordered = colliding.map { (index: $0, path: path($0)) }
             .sorted { byteOrderPrecedes($0.path, $1.path) }
-        for (index, path) in paths {
+        for (index, path) in ordered {
             var salt = 0
-            var hash = InodeHash.of(path: path, salt: salt)
+            var hash = primaryHashes[index]
             while used.contains(hash) {
                 salt += 1
-                hash = InodeHash.of(path: path, salt: salt)
+                hash = salted(path, salt)
             }
             used.insert(hash)
             inodes[index] = Inode(hash)

@@ -1,5 +1,0 @@
-import XCTest
-
-final class LogDumpTestsPlaceholder: XCTestCase {
-    func testNothing() {}
-}
