@@ -29,7 +29,7 @@ public struct CatalogNode: Sendable {
 public final class Catalog: Sendable {
     private let nodes: [Inode: CatalogNode]
     private let childLists: [Inode: [CatalogNode]]
-    private let byName: [ChildName: CatalogNode]
+    private let byName: [ChildKey<Inode>: CatalogNode]
     public let fileCount: Int
 
     public init(_ manifest: Manifest) {
@@ -40,7 +40,7 @@ public final class Catalog: Sendable {
         var nodes: [Inode: CatalogNode] = [:]
         nodes.reserveCapacity(tree.nodes.count)
         var childLists: [Inode: [CatalogNode]] = [:]
-        var byName: [ChildName: CatalogNode] = [:]
+        var byName: [ChildKey<Inode>: CatalogNode] = [:]
         byName.reserveCapacity(tree.nodes.count)
         var built: [CatalogNode] = []
         built.reserveCapacity(tree.nodes.count)
@@ -51,7 +51,7 @@ public final class Catalog: Sendable {
             built.append(node)
             nodes[node.inode] = node
             if node.kind == .directory { childLists[node.inode] = [] }
-            if index != 0 { byName[ChildName(parent: node.parent, name: node.name)] = node }
+            if index != 0 { byName[ChildKey(parent: node.parent, name: node.name)] = node }
         }
         for (index, pending) in tree.nodes.enumerated() where !pending.children.isEmpty {
             childLists[inodes[index]] = pending.children.map { built[$0] }
@@ -68,29 +68,11 @@ public final class Catalog: Sendable {
     /// The child called `name` (compared byte for byte), or nil: ENOENT, or ENOTDIR
     /// when `parent` is a file (check `node(parent)?.kind` to tell them apart).
     public func lookup(parent: Inode, name: String) -> CatalogNode? {
-        byName[ChildName(parent: parent, name: name)]
+        byName[ChildKey(parent: parent, name: name)]
     }
 
     /// Sorted by name in byte order; nil when `directory` is not a directory.
     public func children(of directory: Inode) -> [CatalogNode]? { childLists[directory] }
-}
-
-/// A (directory, name) pair compared byte for byte, as the kernel compares names.
-private struct ChildName: Hashable {
-    let parent: Inode
-    let name: String
-
-    static func == (a: ChildName, b: ChildName) -> Bool {
-        a.parent == b.parent && a.name.utf8.elementsEqual(b.name.utf8)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(parent)
-        var name = name
-        name.makeContiguousUTF8()
-        let done: Void? = name.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        if done == nil { for byte in name.utf8 { hasher.combine(byte) } }
-    }
 }
 
 /// Byte-wise (UTF-8) order, which is what `ls` shows in the C locale; Swift's String

@@ -14,6 +14,11 @@ enum JSONValue {
     /// Members in document order; keys are unique (duplicates are a syntax error).
     case object([JSONMember])
 
+    var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
     /// What a value is, for "expected a string, found an array" messages.
     var kindName: String {
         switch self {

@@ -16,9 +16,7 @@ struct ManifestValidator {
             throw ManifestError(origin: origin, path: Self.memberPath("", name), message: "unknown field")
         }
         var defaultEndpoint: Endpoint? = nil
-        if let value = members.value(for: "endpoint") {
-            defaultEndpoint = try endpoint(value, path: "endpoint", index: nil, key: nil)
-        }
+        defaultEndpoint = try endpoint(members.value(for: "endpoint"), at: Location(field: "endpoint"))
         guard let exportsValue = members.value(for: "exports") else {
             throw ManifestError(origin: origin, path: "exports", message: "missing required field")
         }
@@ -42,105 +40,128 @@ struct ManifestValidator {
         return Manifest(endpoint: defaultEndpoint, entries: entries)
     }
 
-    private func entry(_ value: JSONValue, index: Int, defaultEndpoint: Endpoint?) throws(ManifestError) -> ExportEntry {
-        let entryPath = "exports[\(index)]"
-        guard case .object(let members) = value else {
-            throw ManifestError(origin: origin, index: index, path: entryPath,
-                                message: "entry must be an object, found \(value.kindName)")
-        }
-        // IDs first, so that every later error can name them.
-        let projectID = try id("project_id", in: members, index: index)
-        let serverID = try id("server_id", in: members, index: index)
-        let exportID = try id("export_id", in: members, index: index)
-        let key = ExportKey(projectID: projectID, serverID: serverID, exportID: exportID)
+    /// Where a problem is: an entry's field, or a top-level field. The JSON path
+    /// string is only built when there is an error to report.
+    private struct Location {
+        var index: Int?
+        var key: ExportKey?
+        var field: String
 
-        for member in members where !Self.entryFields.contains(member.key) {
-            let name = member.key
-            throw ManifestError(origin: origin, index: index, key: key,
-                                path: Self.memberPath(entryPath, name), message: "unknown field")
+        var path: String {
+            guard let index else { return ManifestValidator.memberPath("", field) }
+            return ManifestValidator.memberPath("exports[\(index)]", field)
         }
-        let size = try self.size(members.nonNull("size"), path: entryPath + ".size", index: index, key: key)
-        let createdAt = try self.createdAt(members.nonNull("created_at"), path: entryPath + ".created_at",
-                                           index: index, key: key)
-        let ownEndpoint = try members.nonNull("endpoint").map { (v) throws(ManifestError) in
-            try endpoint(v, path: entryPath + ".endpoint", index: index, key: key)
-        }
-        guard let endpoint = ownEndpoint ?? defaultEndpoint else {
-            throw ManifestError(origin: origin, index: index, key: key, path: entryPath + ".endpoint",
-                                message: "no endpoint: give one here or a top-level \"endpoint\"")
-        }
-        return ExportEntry(key: key, endpoint: endpoint, size: size, createdAt: createdAt)
     }
 
-    private func id(_ field: String, in members: [JSONMember], index: Int) throws(ManifestError) -> String {
-        let path = "exports[\(index)].\(field)"
-        func fail(_ message: String) -> ManifestError {
-            ManifestError(origin: origin, index: index, path: path, message: message)
+    private func error(_ location: Location, _ message: String) -> ManifestError {
+        ManifestError(origin: origin, index: location.index, key: location.key, path: location.path, message: message)
+    }
+
+    private func entry(_ value: JSONValue, index: Int, defaultEndpoint: Endpoint?) throws(ManifestError) -> ExportEntry {
+        guard case .object(let members) = value else {
+            throw ManifestError(origin: origin, index: index, path: "exports[\(index)]",
+                                message: "entry must be an object, found \(value.kindName)")
         }
-        guard let value = members.value(for: field) else { throw fail("missing required field") }
-        guard case .string(let text) = value else { throw fail("must be a string, found \(value.kindName)") }
-        if let problem = Self.idProblem(text) { throw fail("\(problem): \(Self.quoted(text))") }
+        // One pass to sort the members out; IDs are checked first so that every
+        // later error can name them.
+        var projectValue: JSONValue?, serverValue: JSONValue?, exportValue: JSONValue?
+        var sizeValue: JSONValue?, createdValue: JSONValue?, endpointValue: JSONValue?
+        var unknown: String?
+        for member in members {
+            switch member.key {
+            case "project_id": projectValue = member.value
+            case "server_id": serverValue = member.value
+            case "export_id": exportValue = member.value
+            case "size": sizeValue = member.value
+            case "created_at": createdValue = member.value
+            case "endpoint": endpointValue = member.value
+            default: if unknown == nil { unknown = member.key }
+            }
+        }
+        var location = Location(index: index, key: nil, field: "project_id")
+        let projectID = try id(projectValue, at: location)
+        location.field = "server_id"
+        let serverID = try id(serverValue, at: location)
+        location.field = "export_id"
+        let exportID = try id(exportValue, at: location)
+        location.key = ExportKey(projectID: projectID, serverID: serverID, exportID: exportID)
+
+        if let unknown {
+            location.field = unknown
+            throw error(location, "unknown field")
+        }
+        location.field = "size"
+        let size = try self.size(sizeValue, at: location)
+        location.field = "created_at"
+        let createdAt = try self.createdAt(createdValue, at: location)
+        location.field = "endpoint"
+        guard let endpoint = try self.endpoint(endpointValue, at: location) ?? defaultEndpoint else {
+            throw error(location, "no endpoint: give one here or a top-level \"endpoint\"")
+        }
+        return ExportEntry(key: ExportKey(projectID: projectID, serverID: serverID, exportID: exportID),
+                           endpoint: endpoint, size: size, createdAt: createdAt)
+    }
+
+    private func id(_ value: JSONValue?, at location: Location) throws(ManifestError) -> String {
+        guard let value else { throw error(location, "missing required field") }
+        guard case .string(let text) = value else { throw error(location, "must be a string, found \(value.kindName)") }
+        if let problem = Self.idProblem(text) { throw error(location, "\(problem): \(Self.quoted(text))") }
         return text
     }
 
     /// Why `text` cannot be one path segment, or nil when it can.
     static func idProblem(_ text: String) -> String? {
-        if text.isEmpty { return "must not be empty" }
+        let utf8 = text.utf8
+        if utf8.isEmpty { return "must not be empty" }
+        if utf8.count > maxIDBytes { return "longer than \(maxIDBytes) bytes of UTF-8" }
         if text == "." || text == ".." { return "must not be \".\" or \"..\"" }
-        if text.utf8.count > maxIDBytes { return "longer than \(maxIDBytes) bytes of UTF-8" }
-        for scalar in text.unicodeScalars {
-            if scalar == "/" { return "must not contain \"/\"" }
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+        // Bytes suffice: "/" and C0/DEL are ASCII; C1 (U+0080...U+009F) is 0xC2 0x80...0x9F.
+        var afterC2 = false
+        for byte in utf8 {
+            if byte == 0x2F { return "must not contain \"/\"" }
+            if byte < 0x20 || byte == 0x7F || (afterC2 && byte <= 0x9F) {
                 return "must not contain control characters"
             }
+            afterC2 = byte == 0xC2
         }
         return nil
     }
 
-    private func size(_ value: JSONValue?, path: String, index: Int, key: ExportKey) throws(ManifestError) -> UInt64? {
-        guard let value else { return nil }
-        let fail = { (message: String) in
-            ManifestError(origin: origin, index: index, key: key, path: path, message: message)
-        }
+    private func size(_ value: JSONValue?, at location: Location) throws(ManifestError) -> UInt64? {
+        guard let value, !value.isNull else { return nil }
         guard case .number(let text) = value else {
-            throw fail("must be a non-negative integer, found \(value.kindName)")
+            throw error(location, "must be a non-negative integer, found \(value.kindName)")
         }
-        // JSON's grammar is already checked: only digits means a plain non-negative integer.
-        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-            throw fail("must be a non-negative integer, found \(text)")
+        // The JSON grammar is already checked: only digits means a plain non-negative integer.
+        for byte in text.utf8 where byte < 0x30 || byte > 0x39 {
+            throw error(location, "must be a non-negative integer, found \(text)")
         }
-        guard let size = UInt64(text), size <= UInt64(Int64.max) else {
-            throw fail("too large (more than \(Int64.max)): \(text)")
-        }
+        guard let size = UInt64(text), size <= UInt64(Int64.max) else { throw error(location, "too large (more than \(Int64.max)): \(text)") }
         return size
     }
 
-    private func createdAt(_ value: JSONValue?, path: String, index: Int, key: ExportKey) throws(ManifestError) -> Timestamp? {
-        guard let value else { return nil }
+    private func createdAt(_ value: JSONValue?, at location: Location) throws(ManifestError) -> Timestamp? {
+        guard let value, !value.isNull else { return nil }
         guard case .string(let text) = value else {
-            throw ManifestError(origin: origin, index: index, key: key, path: path,
-                                message: "must be a string, found \(value.kindName)")
+            throw error(location, "must be a string, found \(value.kindName)")
         }
         guard let time = Timestamp.parseRFC3339(text) else {
-            throw ManifestError(origin: origin, index: index, key: key, path: path,
-                                message: "not an ISO 8601 time: \(Self.quoted(text))")
+            throw error(location, "not an ISO 8601 time: \(Self.quoted(text))")
         }
         return time
     }
 
-    private func endpoint(_ value: JSONValue, path: String, index: Int?, key: ExportKey?) throws(ManifestError) -> Endpoint? {
+    private func endpoint(_ value: JSONValue?, at location: Location) throws(ManifestError) -> Endpoint? {
         switch value {
-        case .null:
+        case nil, .null?:
             return nil
-        case .string(let text):
+        case .string(let text)?:
             guard let endpoint = Endpoint.parse(text) else {
-                throw ManifestError(origin: origin, index: index, key: key, path: path,
-                                    message: "not an http(s) URL without credentials, query or fragment: \(Self.quoted(text))")
+                throw error(location, "not an http(s) URL without credentials, query or fragment: \(Self.quoted(text))")
             }
             return endpoint
-        default:
-            throw ManifestError(origin: origin, index: index, key: key, path: path,
-                                message: "must be a string, found \(value.kindName)")
+        case let other?:
+            throw error(location, "must be a string, found \(other.kindName)")
         }
     }
 
@@ -178,28 +199,16 @@ struct ExactKey: Hashable {
     init(_ key: ExportKey) { self.key = key }
 
     static func == (a: ExactKey, b: ExactKey) -> Bool {
-        a.key.projectID.utf8.elementsEqual(b.key.projectID.utf8)
-            && a.key.serverID.utf8.elementsEqual(b.key.serverID.utf8)
-            && a.key.exportID.utf8.elementsEqual(b.key.exportID.utf8)
+        bytesEqual(a.key.exportID, b.key.exportID) && bytesEqual(a.key.serverID, b.key.serverID)
+            && bytesEqual(a.key.projectID, b.key.projectID)
     }
 
-    func hash(into hasher: inout Hasher) {
-        for id in [key.projectID, key.serverID, key.exportID] {
-            for byte in id.utf8 { hasher.combine(byte) }
-            hasher.combine(0xFF as UInt8)  // never in UTF-8: separates the IDs
-        }
-    }
+    /// String's hash agrees with byte equality (equal bytes are canonically equal).
+    func hash(into hasher: inout Hasher) { hasher.combine(key) }
 }
 
 private extension Array where Element == JSONMember {
     func value(for key: String) -> JSONValue? {
         first { $0.key == key }?.value
-    }
-
-    /// The member's value, with `null` meaning absent.
-    func nonNull(_ key: String) -> JSONValue? {
-        guard let value = value(for: key) else { return nil }
-        if case .null = value { return nil }
-        return value
     }
 }

@@ -14,7 +14,7 @@ struct TreeBuilder {
     private(set) var nodes: [PendingNode] = [
         PendingNode(parent: 0, name: "", entry: nil, mtime: .epoch, pathHash: InodeHash()),
     ]
-    private var directories: [IndexedName: Int] = [:]
+    private var directories: [ChildKey<Int>: Int] = [:]
 
     static let exportsDirectoryName = "exports"
     static let fileSuffix = ".tar.gz"
@@ -35,7 +35,7 @@ struct TreeBuilder {
     }
 
     private mutating func directory(_ name: String, in parent: Int) -> Int {
-        let key = IndexedName(parent: parent, name: name)
+        let key = ChildKey(parent: parent, name: name)
         if let existing = directories[key] { return existing }
         let index = append(name: name, parent: parent, entry: nil, mtime: .epoch)
         directories[key] = index
@@ -105,20 +105,5 @@ struct TreeBuilder {
             inodes[index] = Inode(hash)
         }
         return inodes
-    }
-}
-
-/// A (node index, name) pair compared byte for byte.
-struct IndexedName: Hashable {
-    let parent: Int
-    let name: String
-
-    static func == (a: IndexedName, b: IndexedName) -> Bool {
-        a.parent == b.parent && a.name.utf8.elementsEqual(b.name.utf8)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(parent)
-        for byte in name.utf8 { hasher.combine(byte) }
     }
 }
