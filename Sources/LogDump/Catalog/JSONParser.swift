@@ -58,9 +58,13 @@ struct JSONParser {
             guard peek(UInt8(ascii: "\"")) else { throw failure("expected a string key") }
             let keyStart = offset
             let key = try parseString()
-            let duplicate: Bool
+            var duplicate = false
             if members.count < 16 {
-                duplicate = members.contains { $0.key == key }
+                var index = 0
+                while index < members.count && !duplicate {
+                    duplicate = members[index].key == key
+                    index += 1
+                }
             } else {
                 if seen == nil { seen = Set(members.map(\.key)) }
                 duplicate = seen?.insert(key).inserted == false
@@ -119,26 +123,30 @@ struct JSONParser {
             guard offset < bytes.count, isDigit(bytes[offset]) else { throw failure("expected a digit in exponent") }
             skipDigits()
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        return String(decoding: slice(start, offset), as: UTF8.self)
     }
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         offset += 1  // opening quote
         let start = offset
-        // Fast path: no escapes, so the bytes between the quotes are the string.
+        // Fast path: no escapes, so the bytes between the quotes are the string; when
+        // they are all ASCII there is nothing to validate either.
+        var ascii = true
         while offset < bytes.count {
             let byte = bytes[offset]
-            if byte == UInt8(ascii: "\"") {
-                let raw = UnsafeBufferPointer(rebasing: bytes[start..<offset])
-                guard let text = String(validating: raw, as: UTF8.self) else {
+            if byte == 0x22 {  // closing quote
+                let raw = slice(start, offset)
+                let text = ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
+                guard let text else {
                     offset = start
                     throw failure("string is not valid UTF-8")
                 }
                 offset += 1
                 return text
             }
-            if byte == UInt8(ascii: "\\") { break }
+            if byte == 0x5C { break }  // backslash
             if byte < 0x20 { throw failure("unescaped control character in string") }
+            if byte >= 0x80 { ascii = false }
             offset += 1
         }
         guard offset < bytes.count else { throw failure("unterminated string") }
@@ -147,7 +155,7 @@ struct JSONParser {
 
     /// The slow path for strings with escapes: decodes into a byte buffer.
     private mutating func parseEscapedString(from start: Int) throws(JSONSyntaxError) -> String {
-        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<offset]))
+        var out = Array(slice(start, offset))
         while offset < bytes.count {
             let byte = bytes[offset]
             switch byte {
@@ -246,6 +254,12 @@ struct JSONParser {
 
     private mutating func skipDigits() {
         while offset < bytes.count, isDigit(bytes[offset]) { offset += 1 }
+    }
+
+    /// Bytes `start..<end` without a Slice (cheaper in debug builds).
+    private func slice(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+        guard let base = bytes.baseAddress, end > start else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: base + start, count: end - start)
     }
 
     private func peek(_ byte: UInt8) -> Bool { offset < bytes.count && bytes[offset] == byte }

@@ -116,13 +116,23 @@ struct ManifestValidator {
         if utf8.count > maxIDBytes { return "longer than \(maxIDBytes) bytes of UTF-8" }
         if text == "." || text == ".." { return "must not be \".\" or \"..\"" }
         // Bytes suffice: "/" and C0/DEL are ASCII; C1 (U+0080...U+009F) is 0xC2 0x80...0x9F.
+        var text = text
+        text.makeContiguousUTF8()
+        let problem: String?? = text.utf8.withContiguousStorageIfAvailable(segmentProblem)
+        return problem ?? Array(text.utf8).withUnsafeBufferPointer(segmentProblem)
+    }
+
+    private static func segmentProblem(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         var afterC2 = false
-        for byte in utf8 {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
             if byte == 0x2F { return "must not contain \"/\"" }
             if byte < 0x20 || byte == 0x7F || (afterC2 && byte <= 0x9F) {
                 return "must not contain control characters"
             }
             afterC2 = byte == 0xC2
+            index += 1
         }
         return nil
     }
