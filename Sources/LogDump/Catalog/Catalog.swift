@@ -27,48 +27,66 @@ public struct CatalogNode: Sendable {
 /// manifest reload builds a new Catalog. Inode numbers depend only on the IDs (see
 /// `InodeHash`), so they survive remounts and reordering of the manifest.
 public final class Catalog: Sendable {
-    private let nodes: [Inode: CatalogNode]
+    private let root: CatalogNode
+    /// Every directory's children, sorted by name in byte order: the one place nodes
+    /// are stored (readdir returns these arrays without copying).
     private let childLists: [Inode: [CatalogNode]]
-    private let byName: [ChildKey<Inode>: CatalogNode]
+    /// Where each non-root node sits: its parent's list and its position there.
+    private let slots: [Inode: Slot]
     public let fileCount: Int
+
+    private struct Slot: Sendable {
+        var parent: Inode
+        var position: Int
+    }
 
     public init(_ manifest: Manifest) {
         var tree = TreeBuilder()
-        for entry in manifest.entries { tree.add(entry) }
+        for (index, entry) in manifest.entries.enumerated() { tree.add(entry, index: index) }
         let inodes = tree.assignInodes()
 
-        var nodes: [Inode: CatalogNode] = [:]
-        nodes.reserveCapacity(tree.nodes.count)
         var childLists: [Inode: [CatalogNode]] = [:]
-        var byName: [ChildKey<Inode>: CatalogNode] = [:]
-        byName.reserveCapacity(tree.nodes.count)
-        var built: [CatalogNode] = []
-        built.reserveCapacity(tree.nodes.count)
-        for (index, pending) in tree.nodes.enumerated() {
-            let node = CatalogNode(inode: inodes[index], parent: inodes[pending.parent], name: pending.name,
-                                   kind: pending.entry == nil ? .directory : .file,
-                                   mtime: pending.mtime, entry: pending.entry)
-            built.append(node)
-            nodes[node.inode] = node
-            if node.kind == .directory { childLists[node.inode] = [] }
-            if index != 0 { byName[ChildKey(parent: node.parent, name: node.name)] = node }
+        var slots: [Inode: Slot] = [:]
+        slots.reserveCapacity(tree.nodes.count)
+        for (index, pending) in tree.nodes.enumerated() where pending.entry == nil {
+            let parent = inodes[index]
+            let children = pending.children.map { child in
+                let node = tree.nodes[child]
+                return CatalogNode(inode: inodes[child], parent: parent, name: node.name,
+                                   kind: node.entry == nil ? .directory : .file, mtime: node.mtime,
+                                   entry: node.entry.map { manifest.entries[$0] })
+            }.sorted { byteOrderPrecedes($0.name, $1.name) }
+            for (position, child) in children.enumerated() {
+                slots[child.inode] = Slot(parent: parent, position: position)
+            }
+            childLists[parent] = children
         }
-        for (index, pending) in tree.nodes.enumerated() where !pending.children.isEmpty {
-            childLists[inodes[index]] = pending.children.map { built[$0] }
-                .sorted { byteOrderPrecedes($0.name, $1.name) }
-        }
-        self.nodes = nodes
+        self.root = CatalogNode(inode: .root, parent: .root, name: "", kind: .directory,
+                                mtime: tree.nodes[0].mtime, entry: nil)
         self.childLists = childLists
-        self.byName = byName
+        self.slots = slots
         self.fileCount = manifest.entries.count
     }
 
-    public func node(_ inode: Inode) -> CatalogNode? { nodes[inode] }
+    public func node(_ inode: Inode) -> CatalogNode? {
+        if inode == .root { return root }
+        guard let slot = slots[inode], let siblings = childLists[slot.parent] else { return nil }
+        return siblings[slot.position]
+    }
 
     /// The child called `name` (compared byte for byte), or nil: ENOENT, or ENOTDIR
     /// when `parent` is a file (check `node(parent)?.kind` to tell them apart).
+    /// A binary search of the sorted children: no second index to keep in memory.
     public func lookup(parent: Inode, name: String) -> CatalogNode? {
-        byName[ChildKey(parent: parent, name: name)]
+        guard let children = childLists[parent] else { return nil }
+        var low = 0
+        var high = children.count
+        while low < high {
+            let middle = (low + high) / 2
+            if byteOrderPrecedes(children[middle].name, name) { low = middle + 1 } else { high = middle }
+        }
+        guard low < children.count, bytesEqual(children[low].name, name) else { return nil }
+        return children[low]
     }
 
     /// Sorted by name in byte order; nil when `directory` is not a directory.

@@ -4,7 +4,8 @@ struct TreeBuilder {
     struct PendingNode {
         var parent: Int
         var name: String
-        var entry: ExportEntry?
+        /// Index in the manifest's entries for a file; nil for a directory.
+        var entry: Int?
         var mtime: Timestamp
         var children: [Int] = []
         /// FNV-1a state after the node's path, so a child's hash extends it.
@@ -19,13 +20,14 @@ struct TreeBuilder {
     static let exportsDirectoryName = "exports"
     static let fileSuffix = ".tar.gz"
 
-    mutating func add(_ entry: ExportEntry) {
+    /// Adds the file for `entry`, the manifest's entry number `index`.
+    mutating func add(_ entry: ExportEntry, index: Int) {
         let project = directory(entry.key.projectID, in: 0)
         let server = directory(entry.key.serverID, in: project)
         let exports = directory(Self.exportsDirectoryName, in: server)
         let mtime = entry.createdAt ?? .epoch
         // Duplicates were rejected by the manifest, so the file name is new here.
-        _ = append(name: entry.key.exportID + Self.fileSuffix, parent: exports, entry: entry, mtime: mtime)
+        _ = append(name: entry.key.exportID + Self.fileSuffix, parent: exports, entry: index, mtime: mtime)
         var ancestor = exports
         while true {
             if nodes[ancestor].mtime < mtime { nodes[ancestor].mtime = mtime }
@@ -42,7 +44,7 @@ struct TreeBuilder {
         return index
     }
 
-    private mutating func append(name: String, parent: Int, entry: ExportEntry?, mtime: Timestamp) -> Int {
+    private mutating func append(name: String, parent: Int, entry: Int?, mtime: Timestamp) -> Int {
         var hash = nodes[parent].pathHash
         hash.add(UInt8(ascii: "/"))
         hash.add(name)
