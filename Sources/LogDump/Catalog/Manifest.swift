@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The export manifest: the local JSON file that says which exports the tree shows
+/// (CloudDC has no call that lists a server's exports).
+///
+///     {
+///       "endpoint": "https://clouddc.cn-east-3.myhuaweicloud.com",
+///       "exports": [
+///         {"project_id": "0a1b2c", "server_id": "srv-01", "export_id": "exp-20261101",
+///          "size": 1048576, "created_at": "2026-11-01T08:00:00Z"},
+///         {"project_id": "0a1b2c", "server_id": "srv-02", "export_id": "exp-7",
+///          "endpoint": "https://clouddc.cn-south-1.myhuaweicloud.com"}
+///       ]
+///     }
+///
+/// Top level: `endpoint` (optional string, the default download endpoint) and
+/// `exports` (required array, may be empty). Each entry:
+/// - `project_id`, `server_id`, `export_id`: required non-empty strings, each one path
+///   segment: no `/`, NUL or control characters, not `.` or `..`, at most 200 UTF-8 bytes;
+/// - `size`: optional non-negative integer (bytes, at most Int64.max); when absent the
+///   size is probed on first lookup;
+/// - `created_at`: optional RFC 3339 time with zone, e.g. `2026-11-01T08:00:00Z`,
+///   `2026-11-01T16:00:00.250+08:00`; the file's mtime (the epoch when absent);
+/// - `endpoint`: optional, overrides the default for this entry.
+///
+/// `null` for an optional field means absent. Unknown fields, duplicate keys and
+/// duplicate entries are errors, so a typo cannot silently hide an export.
+public struct Manifest: Sendable {
+    /// The default endpoint (top-level `endpoint`), if given.
+    public let endpoint: Endpoint?
+    /// In file order, each with its endpoint resolved (its own, else the default).
+    public let entries: [ExportEntry]
+
+    public init(endpoint: Endpoint?, entries: [ExportEntry]) {
+        self.endpoint = endpoint
+        self.entries = entries
+    }
+
+    /// Reads and parses a manifest file; errors are labelled with the file's name.
+    public static func load(contentsOf path: String) throws(ManifestError) -> Manifest {
+        let origin = path.split(separator: "/").last.map(String.init) ?? path
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path)
+        } catch {
+            throw ManifestError(origin: origin, message: "cannot read: \(error)")
+        }
+        return try parse(bytes, origin: origin)
+    }
+
+    /// Parses manifest JSON; `origin` (a file name) labels every error message.
+    public static func parse(_ bytes: [UInt8], origin: String) throws(ManifestError) -> Manifest {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw ManifestError(origin: origin, line: error.line, column: error.column,
+                                message: "invalid JSON: \(error.message)")
+        }
+        return try ManifestValidator(origin: origin).validate(document)
+    }
+
+    /// The whole file, by POSIX calls (errors as strerror text, no Foundation).
+    private static func readFile(_ path: String) throws(Errno) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Errno(errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Errno(errno) }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw Errno.isDirectory }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(max(info.st_size, 0)))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Errno(errno)
+            }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+    }
+}

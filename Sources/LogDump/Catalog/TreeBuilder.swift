@@ -1,0 +1,111 @@
+/// Builds the tree's nodes from manifest entries, before inode numbers are known.
+/// Node 0 is the root; parents always come before their children.
+struct TreeBuilder {
+    struct PendingNode {
+        var parent: Int
+        var name: String
+        /// Index in the manifest's entries for a file; nil for a directory.
+        var entry: Int?
+        var mtime: Timestamp
+        var children: [Int] = []
+        /// FNV-1a state after the node's path, so a child's hash extends it.
+        var pathHash: InodeHash
+    }
+
+    private(set) var nodes: [PendingNode] = [
+        PendingNode(parent: 0, name: "", entry: nil, mtime: .epoch, pathHash: InodeHash()),
+    ]
+    private var directories: [ChildKey<Int>: Int] = [:]
+
+    static let exportsDirectoryName = "exports"
+    static let fileSuffix = ".tar.gz"
+
+    /// Adds the file for `entry`, the manifest's entry number `index`.
+    mutating func add(_ entry: ExportEntry, index: Int) {
+        let project = directory(entry.key.projectID, in: 0)
+        let server = directory(entry.key.serverID, in: project)
+        let exports = directory(Self.exportsDirectoryName, in: server)
+        let mtime = entry.createdAt ?? .epoch
+        // Duplicates were rejected by the manifest, so the file name is new here.
+        _ = append(name: entry.key.exportID + Self.fileSuffix, parent: exports, entry: index, mtime: mtime)
+        var ancestor = exports
+        while true {
+            if nodes[ancestor].mtime < mtime { nodes[ancestor].mtime = mtime }
+            if ancestor == 0 { break }
+            ancestor = nodes[ancestor].parent
+        }
+    }
+
+    private mutating func directory(_ name: String, in parent: Int) -> Int {
+        let key = ChildKey(parent: parent, name: name)
+        if let existing = directories[key] { return existing }
+        let index = append(name: name, parent: parent, entry: nil, mtime: .epoch)
+        directories[key] = index
+        return index
+    }
+
+    private mutating func append(name: String, parent: Int, entry: Int?, mtime: Timestamp) -> Int {
+        var hash = nodes[parent].pathHash
+        hash.add(UInt8(ascii: "/"))
+        hash.add(name)
+        nodes.append(PendingNode(parent: parent, name: name, entry: entry, mtime: mtime, pathHash: hash))
+        let index = nodes.count - 1
+        nodes[parent].children.append(index)
+        return index
+    }
+
+    /// The full path of node `index`, e.g. `/p/s/exports/e.tar.gz`.
+    func path(of index: Int) -> String {
+        var names: [String] = []
+        var current = index
+        while current != 0 {
+            names.append(nodes[current].name)
+            current = nodes[current].parent
+        }
+        return names.reversed().map { "/" + $0 }.joined()
+    }
+
+    /// Inode numbers, one per node, by the rule in `InodeHash`: a node whose path hash
+    /// is unique (and not 0 or 1) gets it; the rest, taken in byte order of their
+    /// paths, get the first salted hash not yet used. The same set of paths therefore
+    /// always gives the same numbers, whatever the manifest's order.
+    func assignInodes() -> [Inode] {
+        let hashes = nodes.map(\.pathHash.value)
+        return Self.assignInodes(primaryHashes: hashes, path: path(of:), salted: { InodeHash.of(path: $0, salt: $1) })
+    }
+
+    /// The rule above, with the hashes passed in so tests can force collisions.
+    /// Index 0 is the root and always gets `Inode.root`.
+    static func assignInodes(primaryHashes: [UInt64], path: (Int) -> String,
+                             salted: (String, Int) -> UInt64) -> [Inode] {
+        var occurrences: [UInt64: Int] = [:]
+        occurrences.reserveCapacity(primaryHashes.count)
+        for hash in primaryHashes.dropFirst() { occurrences[hash, default: 0] += 1 }
+
+        var used: Set<UInt64> = [0, Inode.root.rawValue]
+        used.reserveCapacity(primaryHashes.count + 2)
+        var inodes = [Inode](repeating: .root, count: primaryHashes.count)
+        var colliding: [Int] = []
+        for (index, hash) in primaryHashes.enumerated().dropFirst() {
+            if hash > 1 && occurrences[hash] == 1 {
+                inodes[index] = Inode(hash)
+                used.insert(hash)
+            } else {
+                colliding.append(index)
+            }
+        }
+        let ordered = colliding.map { (index: $0, path: path($0)) }
+            .sorted { byteOrderPrecedes($0.path, $1.path) }
+        for (index, path) in ordered {
+            var salt = 0
+            var hash = primaryHashes[index]
+            while used.contains(hash) {
+                salt += 1
+                hash = salted(path, salt)
+            }
+            used.insert(hash)
+            inodes[index] = Inode(hash)
+        }
+        return inodes
+    }
+}
