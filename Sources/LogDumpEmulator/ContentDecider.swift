@@ -118,11 +118,6 @@ struct OpenArchive: Sendable {
 
     /// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
     var lastModified: String {
-        var seconds = time_t(mtimeSeconds)
-        var tm = tm()
-        gmtime_r(&seconds, &tm)
-        var buffer = [CChar](repeating: 0, count: 64)
-        let n = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &tm)
-        return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        formatUTC(mtimeSeconds, "%a, %d %b %Y %H:%M:%S GMT")
     }
 }

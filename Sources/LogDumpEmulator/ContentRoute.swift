@@ -10,7 +10,7 @@ struct ContentRoute: Equatable, Sendable {
     init?(uri: String) {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 10, parts[0].isEmpty, parts[1] == "v1", parts[3] == "physicalservers",
+        guard parts.count == 9, parts[0].isEmpty, parts[1] == "v1", parts[3] == "physicalservers",
               parts[5] == "logs", parts[6] == "exports", parts[8] == "content",
               let project = Self.decode(parts[2]), let server = Self.decode(parts[4]),
               let export = Self.decode(parts[7])
