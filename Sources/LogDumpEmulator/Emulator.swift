@@ -41,6 +41,9 @@ public final class Emulator: Sendable {
                     .serverChannelOption(.backlog, value: 256)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    // Loopback autotuning starts at 16 KiB: each sendfile would move little and
+                    // wait for writability again (measured 0.19 vs 1.0 GB/s, debug build, 1 GiB).
+                    .childChannelOption(.socketOption(.so_sndbuf), value: 4 << 20)
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
