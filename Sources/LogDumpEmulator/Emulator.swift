@@ -67,8 +67,10 @@ public final class Emulator: Sendable {
     public func stop() {
         guard let taken = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
         try? taken.channel.close().wait()
-        try? taken.group.syncShutdownGracefully()
+        // The pool first, while the loops still run: pending file reads then fail on live
+        // connections, which close their files, instead of completing on dead loops.
         try? taken.threadPool.syncShutdownGracefully()
+        try? taken.group.syncShutdownGracefully()
     }
 
     /// The bound port (0 before the first `start()`); kept after `stop()`.

@@ -160,6 +160,42 @@ final class EmulatorTests: XCTestCase {
             XCTAssertEqual(received.trimmingCharacters(in: .whitespacesAndNewlines), "65536")
             XCTAssertEqual(try get(large).body, try data(large), "chunked: \(chunked)")
         }
+        // Every response closes its archive, including the abandoned ones.
+        let deadline = Date().addingTimeInterval(5)
+        while openDescriptors(of: large.path) > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(openDescriptors(of: large.path), 0)
+    }
+
+    private func openDescriptors(of path: String) -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path }.count
+    }
+
+    func testStopDuringTransfersReturnsPromptlyAndIsIdempotent() throws {
+        var clients: [Process] = []
+        for chunked in [false, true] {
+            emulator.setContentLengthSent(!chunked)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            p.arguments = ["-s", "--max-time", "20", "--limit-rate", "200k", "-o", "/dev/null",
+                           "-H", "X-Auth-Token: \(token)", url(large)]
+            try p.run()
+            clients.append(p)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let started = Date()
+        emulator.stop()
+        emulator.stop()
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        // Bytes already in kernel buffers may still arrive, so the clients' outcome is not
+        // asserted; only that they end, and that nothing listens any more.
+        for p in clients { p.waitUntilExit() }
+        let refused = Process()
+        refused.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        refused.arguments = ["-s", "--max-time", "20", "-o", "/dev/null", url(small)]
+        try refused.run()
+        refused.waitUntilExit()
+        XCTAssertEqual(refused.terminationStatus, 7, "curl: failed to connect")
     }
 
     // MARK: sample exports
