@@ -1,1 +1,89 @@
-// The emulator lives here.
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// An HTTP/1.1 server on loopback that speaks the CloudDC download API (API.md) over
+/// archives on local disk. It serves on NIO's own threads; every public call here may
+/// be made from any thread except one of those (`stop()` blocks until they are gone).
+public final class Emulator: Sendable {
+    /// What a started emulator owns, released together by `stop()`.
+    private struct Running: Sendable {
+        let group: MultiThreadedEventLoopGroup
+        let threadPool: NIOThreadPool
+        let channel: Channel
+    }
+
+    private let config: EmulatorConfig
+    private let state: EmulatorState
+    private let running = Mutex<Running?>(nil)
+    private let boundPort = Atomic<Int>(0)
+
+    public init(_ config: EmulatorConfig) {
+        self.config = config
+        self.state = EmulatorState(config)
+    }
+
+    deinit { stop() }
+
+    /// Binds and starts serving; returns the port. Calling it again while running returns
+    /// the same port.
+    @discardableResult
+    public func start() throws -> Int {
+        try running.withLock { running in
+            if running != nil { return port }
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let threadPool = NIOThreadPool(numberOfThreads: 2)
+            threadPool.start()
+            let decider = ContentDecider(state: state, threadPool: threadPool)
+            do {
+                let channel = try ServerBootstrap(group: group)
+                    .serverChannelOption(.backlog, value: 256)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                                withPipeliningAssistance: true, withErrorHandling: true)
+                            try channel.pipeline.syncOperations.addHandler(ContentHandler(decider: decider))
+                        }
+                    }
+                    .bind(host: config.host, port: config.port).wait()
+                running = Running(group: group, threadPool: threadPool, channel: channel)
+                boundPort.store(channel.localAddress?.port ?? 0, ordering: .relaxed)
+                return port
+            } catch {
+                try? group.syncShutdownGracefully()
+                try? threadPool.syncShutdownGracefully()
+                throw error
+            }
+        }
+    }
+
+    /// Closes the listener, open connections and the threads. Idempotent.
+    public func stop() {
+        guard let taken = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
+        try? taken.channel.close().wait()
+        try? taken.group.syncShutdownGracefully()
+        try? taken.threadPool.syncShutdownGracefully()
+    }
+
+    /// The bound port (0 before the first `start()`); kept after `stop()`.
+    public var port: Int { boundPort.load(ordering: .relaxed) }
+
+    public var endpoint: String {
+        let host = config.host.contains(":") ? "[\(config.host)]" : config.host
+        return "http://\(host):\(port)"
+    }
+
+    /// GET requests to the content route answered so far, whatever their status.
+    public var contentRequestCount: Int { state.contentRequests.load(ordering: .relaxed) }
+
+    public func resetCounters() { state.contentRequests.store(0, ordering: .relaxed) }
+
+    /// Takes effect for requests decided after the call.
+    public func setRangeHonoured(_ on: Bool) { state.switches.withLock { $0.honoursRange = on } }
+
+    /// Takes effect for requests decided after the call.
+    public func setContentLengthSent(_ on: Bool) { state.switches.withLock { $0.sendsContentLength = on } }
+}

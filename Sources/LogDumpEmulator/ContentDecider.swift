@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Decides the answer to one request: route, auth, lookup, Range. It opens the archive
+/// (on the thread pool, never on the event loop) but sends nothing; `ContentHandler` does.
+struct ContentDecider: Sendable {
+    let state: EmulatorState
+    let threadPool: NIOThreadPool
+
+    func decide(_ head: HTTPRequestHead, on eventLoop: EventLoop) -> EventLoopFuture<ContentResponse> {
+        guard let route = ContentRoute(uri: head.uri) else { return eventLoop.makeSucceededFuture(.notFound) }
+        guard head.method == .GET || head.method == .HEAD else {
+            return eventLoop.makeSucceededFuture(.methodNotAllowed)
+        }
+        if head.method == .GET { state.contentRequests.add(1, ordering: .relaxed) }
+        guard head.headers["X-Auth-Token"].first == state.token else {
+            return eventLoop.makeSucceededFuture(.unauthorized)
+        }
+        let path = route.filePath(root: state.root)
+        let switches = state.currentSwitches
+        let serial = state.serialNumber
+        return threadPool.runIfActive(eventLoop: eventLoop) { try OpenArchive(path: path) }
+            .map { archive in
+                guard let archive else { return .notFound }
+                return Self.plan(head, archive, switches, serial: serial)
+            }
+    }
+
+    /// 200, 206 or 416 for an archive that exists.
+    private static func plan(_ head: HTTPRequestHead, _ archive: OpenArchive,
+                             _ switches: EmulatorState.Switches, serial: String) -> ContentResponse {
+        let size = UInt64(archive.size)
+        var headers: HTTPHeaders = [
+            "Content-Disposition": "attachment; filename=\(serial)-dump.tar.gz",
+            "Content-Type": "application/octet-stream;charset=UTF-8",
+            "Content-Transfer-Encoding": "binary",
+        ]
+        if switches.honoursRange { headers.add(name: "Accept-Ranges", value: "bytes") }
+        if switches.sendsValidators {
+            headers.add(name: "ETag", value: archive.etag)
+            headers.add(name: "Last-Modified", value: archive.lastModified)
+        }
+
+        var first: UInt64 = 0, last: UInt64? = size > 0 ? size - 1 : nil
+        var status = HTTPResponseStatus.ok
+        if switches.honoursRange, let value = head.headers["Range"].first,
+           let range = ByteRangeHeader(value), rangeStillValid(head, archive, switches) {
+            switch range.resolve(size: size) {
+            case .unsatisfiable:
+                try? archive.file.close()
+                return .empty(.rangeNotSatisfiable,
+                              headers: headers.adding("Content-Range", "bytes */\(size)"))
+            case let .satisfiable(a, b):
+                (first, last, status) = (a, b, .partialContent)
+                headers.add(name: "Content-Range", value: "bytes \(a)-\(b)/\(size)")
+            }
+        }
+        let count = last.map { Int($0 - first + 1) } ?? 0
+        if switches.sendsContentLength {
+            headers.add(name: "Content-Length", value: String(count))
+        } else {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
+        return .archive(ArchiveBody(status: status, headers: headers, file: archive.file,
+                                    offset: Int(first), count: count, chunked: !switches.sendsContentLength))
+    }
+
+    /// `If-Range` with another validator (or none we sent) means the client's partial copy
+    /// is stale: answer the whole body, as RFC 9110 asks.
+    private static func rangeStillValid(_ head: HTTPRequestHead, _ archive: OpenArchive,
+                                        _ switches: EmulatorState.Switches) -> Bool {
+        guard let ifRange = head.headers["If-Range"].first else { return true }
+        guard switches.sendsValidators else { return false }
+        return ifRange == archive.etag || ifRange == archive.lastModified
+    }
+}
+
+extension HTTPHeaders {
+    fileprivate func adding(_ name: String, _ value: String) -> HTTPHeaders {
+        var copy = self
+        copy.add(name: name, value: value)
+        return copy
+    }
+}
+
+/// An archive opened for one response, with what the validators are made of.
+struct OpenArchive: Sendable {
+    let file: NIOFileHandle
+    let size: Int
+    let mtimeSeconds: Int
+    let mtimeNanoseconds: Int
+
+    /// nil when there is no regular file at `path` (the export does not exist).
+    init?(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+        size = Int(st.st_size)
+        mtimeSeconds = Int(st.st_mtim.tv_sec)
+        mtimeNanoseconds = Int(st.st_mtim.tv_nsec)
+    }
+
+    /// Strong, from size and mtime: changes whenever the archive is replaced.
+    var etag: String {
+        "\"\(String(size, radix: 16))-\(String(mtimeSeconds, radix: 16))-\(String(mtimeNanoseconds, radix: 16))\""
+    }
+
+    /// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+    var lastModified: String {
+        var seconds = time_t(mtimeSeconds)
+        var tm = tm()
+        gmtime_r(&seconds, &tm)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &tm)
+        return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,24 @@
+/// How an `Emulator` behaves. The switches model what API.md leaves undocumented
+/// (Range, Content-Length, validators), so tests can hold the client to every combination.
+public struct EmulatorConfig: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 binds any free port; `Emulator.start()` returns the one chosen.
+    public var port: Int = 0
+    /// Export archives laid out as `<root>/<project_id>/<server_id>/<export_id>.tar.gz`.
+    public var root: String
+    /// The only `X-Auth-Token` accepted.
+    public var token: String
+    /// false: ignore `Range` and always answer 200 with the whole body.
+    public var honoursRange: Bool = true
+    /// false: chunked transfer encoding and no `Content-Length` (on 206 too).
+    public var sendsContentLength: Bool = true
+    /// `ETag` (from size and mtime) and `Last-Modified`.
+    public var sendsValidators: Bool = true
+    /// Goes into `Content-Disposition: attachment; filename=<serial>-dump.tar.gz`.
+    public var serialNumber: String = "2102311TUVN0K1000123"
+
+    public init(root: String, token: String) {
+        self.root = root
+        self.token = token
+    }
+}
