@@ -1,5 +1,0 @@
-import XCTest
-
-final class LogDumpCurlTestsPlaceholder: XCTestCase {
-    func testNothing() {}
-}
