@@ -1,1 +1,131 @@
-// CurlExportSource lives here.
+import CCurl
+import LogDump
+
+/// ExportSource over libcurl's easy interface: one blocking transfer per call, on the
+/// caller's thread, with a pool of easy handles so connections are kept alive and
+/// DNS answers and TLS sessions are shared.
+public final class CurlExportSource: ExportSource {
+    private let token: any TokenSource
+    private let options: CurlOptions
+    private let pool: CurlHandlePool
+
+    public init(token: any TokenSource, options: CurlOptions = CurlOptions()) {
+        self.token = token
+        self.options = options
+        self.pool = CurlHandlePool(options: options)
+    }
+
+    /// Blocks until the body is delivered, the sink stops it, or it fails. Thread-safe.
+    public func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
+        if let range = request.range, range.isEmpty {
+            // Nothing to fetch; a Range of zero bytes cannot even be written.
+            _ = sink.begin(ResponseHead(bodyOffset: range.lowerBound, bodyLength: 0,
+                                        totalSize: nil, rangeHonoured: true))
+            return
+        }
+        let token = try token.currentToken()
+        let handle = try pool.checkOut()
+        defer { pool.checkIn(handle) }
+        // The seam for retries, token renewal after 401 and cancellation: all wrap this.
+        try performOnce(request, into: sink, token: token, on: handle)
+    }
+
+    /// One HTTP request on `handle`, its outcome classified. No retries here.
+    func performOnce(_ request: TransferRequest, into sink: TransferSink, token: String,
+                     on handle: CurlHandle) throws(RemoteError) {
+        let url = request.location.contentURL
+        let transfer = CurlTransfer(request: request, sink: sink)
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        headerList = curl_slist_append(headerList, "X-Auth-Token: \(token)")
+        defer { curl_slist_free_all(headerList) }
+
+        handle.setString(CURLOPT_URL, url)
+        expectOK(ldfs_easy_setopt_slist(handle.easy, CURLOPT_HTTPHEADER, headerList), "CURLOPT_HTTPHEADER")
+        if let range = request.range {
+            handle.setString(CURLOPT_RANGE, "\(range.lowerBound)-\(range.upperBound - 1)")
+        } else {
+            handle.setString(CURLOPT_RANGE, nil)
+        }
+        handle.setLong(CURLOPT_TIMEOUT_MS, request.timeout?.curlMilliseconds ?? 0)
+        let context = Unmanaged.passRetained(transfer)
+        defer { context.release() }
+        Self.installCallbacks(on: handle, context: context.toOpaque())
+        handle.errorBuffer[0] = 0
+
+        let code = curl_easy_perform(handle.easy)
+
+        // Nothing of this request may follow the handle into its next use.
+        expectOK(ldfs_easy_setopt_slist(handle.easy, CURLOPT_HTTPHEADER, nil), "CURLOPT_HTTPHEADER")
+        handle.setLong(CURLOPT_TIMEOUT_MS, 0)
+        Self.installCallbacks(on: handle, context: nil)
+        try classify(code, transfer, handle: handle, url: url, token: token)
+    }
+
+    /// Turns curl's result and what the transfer saw into success or a RemoteError.
+    private func classify(_ code: CURLcode, _ transfer: CurlTransfer, handle: CurlHandle,
+                          url: String, token: String) throws(RemoteError) {
+        if let error = transfer.protocolError { throw error }
+        if transfer.stoppedBySink { return }
+        if let status = transfer.headers.status, status >= 200, !transfer.isSuccess {
+            // Known status: an error body cut short (or too long) does not change it.
+            let body = ErrorBody(status: status, body: transfer.errorBody).redacting(token)
+            throw .http(status: status, code: body.code, message: body.message)
+        }
+        let host = Self.host(of: url)
+        switch code {
+        case CURLE_OK:
+            break
+        case CURLE_OPERATION_TIMEDOUT:
+            throw .timedOut("\(handle.errorText(code)) (\(host))")
+        case CURLE_PARTIAL_FILE:
+            throw shortBody(transfer) ?? .badResponse("body ended early (\(handle.errorText(code)))")
+        default:
+            throw .network("\(handle.errorText(code)) (\(host))")
+        }
+        guard transfer.isSuccess else {
+            throw .badResponse("no HTTP status from \(host)")
+        }
+        if transfer.head == nil {  // an empty body: nothing triggered begin yet
+            guard transfer.beginSink() else {
+                if let error = transfer.protocolError { throw error }
+                return
+            }
+        }
+        if let error = shortBody(transfer) { throw error }
+    }
+
+    /// Fewer body bytes than Content-Length / Content-Range promised.
+    private func shortBody(_ transfer: CurlTransfer) -> RemoteError? {
+        let promised = transfer.head?.bodyLength ?? transfer.headers.contentRange?.length
+            ?? transfer.headers.contentLength
+        guard let promised, transfer.bodyBytes < promised else { return nil }
+        return .badResponse("body ended after \(transfer.bodyBytes) of \(promised) bytes")
+    }
+
+    /// The write and header callbacks, and the context they receive (nil detaches it).
+    private static func installCallbacks(on handle: CurlHandle, context: UnsafeMutableRawPointer?) {
+        expectOK(ldfs_easy_setopt_data_callback(handle.easy, CURLOPT_WRITEFUNCTION) { ptr, size, count, context in
+            let bytes = UnsafeRawBufferPointer(start: ptr, count: size * count)
+            guard let context else { return 0 }
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+            return transfer.takeBody(bytes) ? size * count : 0
+        }, "CURLOPT_WRITEFUNCTION")
+        expectOK(ldfs_easy_setopt_data_callback(handle.easy, CURLOPT_HEADERFUNCTION) { ptr, size, count, context in
+            let bytes = UnsafeRawBufferPointer(start: ptr, count: size * count)
+            guard let context else { return size * count }
+            Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().takeHeader(bytes)
+            return size * count
+        }, "CURLOPT_HEADERFUNCTION")
+        expectOK(ldfs_easy_setopt_pointer(handle.easy, CURLOPT_WRITEDATA, context), "CURLOPT_WRITEDATA")
+        expectOK(ldfs_easy_setopt_pointer(handle.easy, CURLOPT_HEADERDATA, context), "CURLOPT_HEADERDATA")
+    }
+
+    /// The URL's host (and port), for error messages: never its path's secrets or a token.
+    static func host(of url: String) -> String {
+        var rest = Substring(url)
+        if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        return String(rest)
+    }
+}

@@ -19,4 +19,14 @@ CURLcode ldfs_easy_getinfo_long(CURL *curl, CURLINFO info, long *value);
 CURLcode ldfs_easy_getinfo_off(CURL *curl, CURLINFO info, curl_off_t *value);
 CURLSHcode ldfs_share_setopt_long(CURLSH *share, CURLSHoption option, long value);
 
+/// A CURLSH whose lock callbacks use one pthread mutex per curl_lock_data, so easy
+/// handles on different threads may use it at once. Opaque: Swift only passes it on.
+typedef struct ldfs_locked_share ldfs_locked_share;
+/// curl_share_init plus CURLSHOPT_LOCKFUNC/UNLOCKFUNC/USERDATA; NULL on failure.
+ldfs_locked_share *ldfs_locked_share_new(void);
+/// The CURLSH to pass to CURLOPT_SHARE and curl_share_setopt.
+CURLSH *ldfs_locked_share_handle(ldfs_locked_share *share);
+/// curl_share_cleanup, then frees the mutexes. Clean up every easy handle that uses it first.
+void ldfs_locked_share_free(ldfs_locked_share *share);
+
 #endif

@@ -1,0 +1,23 @@
+import LogDump
+
+/// Collects the head and the whole body.
+final class CollectingSink: TransferSink {
+    var head: ResponseHead?
+    var bytes: [UInt8] = []
+    var beginCount = 0
+    func begin(_ head: ResponseHead) -> Bool { self.head = head; beginCount += 1; return true }
+    func receive(_ chunk: UnsafeRawBufferPointer) -> Bool { bytes.append(contentsOf: chunk); return true }
+}
+
+/// Stops the transfer once it holds at least `limit` bytes (at begin when the limit is 0).
+final class StoppingSink: TransferSink {
+    let limit: Int
+    var head: ResponseHead?
+    var bytes: [UInt8] = []
+    init(after limit: Int) { self.limit = limit }
+    func begin(_ head: ResponseHead) -> Bool { self.head = head; return limit > 0 }
+    func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        bytes.append(contentsOf: chunk)
+        return bytes.count < limit
+    }
+}
