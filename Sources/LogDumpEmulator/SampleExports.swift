@@ -107,7 +107,7 @@ public enum SampleExports {
         // Fixed mtimes, owners and order (and gzip without a timestamp) keep archives reproducible.
         let partial = path + ".partial"
         try run("/bin/tar", ["--sort=name", "--mtime=@\(created)", "--owner=0", "--group=0", "--numeric-owner",
-                             "-czf", partial, "-C", staging, top], environment: ["GZIP": "-n"])
+                             "--use-compress-program=gzip -n", "-cf", partial, "-C", staging, top])
         if fm.fileExists(atPath: path) { try fm.removeItem(atPath: path) }
         try fm.moveItem(atPath: partial, toPath: path)
 

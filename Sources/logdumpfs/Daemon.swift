@@ -17,9 +17,8 @@ struct Daemon {
     var loaderOptions = LoaderOptions()
     var fuseDebug = false
 
-    func run() throws {
-        // Threads started from here on inherit the mask, so only the watcher gets the signals.
-        let signals = SignalWatcher.blockTerminationSignals()
+    /// `signals` must have been blocked before any thread started (see SignalWatcher).
+    func run(signals: SignalWatcher) throws {
         let source = CurlExportSource(token: token, options: curlOptions)
         let cache = MemoryBlockCache(capacity: memoryLimit)
         let loader = BlockLoader(source: source, cache: cache, options: loaderOptions)
@@ -39,7 +38,9 @@ struct Daemon {
 }
 
 /// Waits for SIGINT, SIGTERM and SIGHUP on a thread of its own (sigwait), so the
-/// handler may do real work such as unmounting.
+/// handler may do real work such as unmounting. Block the signals first thing in a
+/// command, before any thread starts: threads inherit the mask, and a thread without it
+/// would take the signal's default action and kill the process mid-mount.
 struct SignalWatcher {
     private var set = sigset_t()
 

@@ -22,6 +22,7 @@ struct DemoCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
+        let signals = SignalWatcher.blockTerminationSignals()
         if verbose { Log.threshold = .debug }
         let work = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -52,11 +53,11 @@ struct DemoCommand: ParsableCommand {
 
         Press Ctrl-C (or run fusermount3 -u \(mountpoint)) to unmount and end the demo.
         """)
-        fflush(stdout)
+        fflush(nil) // all streams: stdout is not concurrency-safe to name
         let daemon = Daemon(manifest: manifest, mountpoint: mountpoint, token: StaticToken(token),
                             mountOptions: MountOptions(ownership: Ownership(uid: getuid(), gid: getgid())),
                             memoryLimit: 256 << 20)
-        try daemon.run()
+        try daemon.run(signals: signals)
     }
 
     private func makeTemporaryDirectory() throws -> String {

@@ -33,6 +33,7 @@ struct EmulatorCommand: ParsableCommand {
     var noContentLength = false
 
     func run() throws {
+        let signals = SignalWatcher.blockTerminationSignals()
         let token = try Preflight.token(file: tokenFile)
         var exports: [SampleExport] = []
         if samples { exports = try SampleExports.write(SampleExports.demo, into: root) }
@@ -40,12 +41,11 @@ struct EmulatorCommand: ParsableCommand {
         config.port = port
         config.honoursRange = !noRange
         config.sendsContentLength = !noContentLength
-        let signals = SignalWatcher.blockTerminationSignals()
         let emulator = Emulator(config)
         _ = try emulator.start()
         print("emulator serving \(root) at \(emulator.endpoint)")
         if samples { print(SampleExports.manifestJSON(exports, endpoint: emulator.endpoint)) }
-        fflush(stdout)
+        fflush(nil) // all streams: stdout is not concurrency-safe to name
         let stopped = DispatchSemaphore(value: 0)
         signals.start { _ in stopped.signal() }
         stopped.wait()

@@ -52,8 +52,9 @@ struct MountCommand: ParsableCommand {
     var fuseDebug = false
 
     func run() throws {
+        let signals = SignalWatcher.blockTerminationSignals()
         if verbose { Log.threshold = .debug }
-        try makeDaemon().run()
+        try makeDaemon().run(signals: signals)
     }
 
     func makeDaemon() throws -> Daemon {
