@@ -33,7 +33,8 @@ struct MountCommand: ParsableCommand {
     var caFile: String?
 
     @Option(name: .customShort("o"), parsing: .singleValue,
-            help: "Mount options, comma-separated: uid=N, gid=N, umask=OOO, allow_other.")
+            help: ArgumentHelp("Mount options, comma-separated: uid=N, gid=N, umask=OOO, allow_other.",
+                               valueName: "options"))
     var options: [String] = []
 
     @Option(help: "Memory for cached blocks, e.g. 256M or 1G.")

@@ -20,6 +20,9 @@ enum Preflight {
             throw Failure("mountpoint \(path): cannot list it: \(String(cString: strerror(errno)))")
         }
         defer { closedir(dir) }
+        if geteuid() != 0 && access(path, W_OK) != 0 {
+            throw Failure("no permission to mount on \(path): fusermount3 needs you to have write access to it")
+        }
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             if name != "." && name != ".." {

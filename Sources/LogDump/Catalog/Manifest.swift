@@ -38,9 +38,9 @@ public struct Manifest: Sendable {
         self.entries = entries
     }
 
-    /// Reads and parses a manifest file; errors are labelled with the file's name.
+    /// Reads and parses a manifest file; errors are labelled with its path as given.
     public static func load(contentsOf path: String) throws(ManifestError) -> Manifest {
-        let origin = path.split(separator: "/").last.map(String.init) ?? path
+        let origin = path
         let bytes: [UInt8]
         do {
             bytes = try readFile(path)
