@@ -9,12 +9,17 @@ public final class FileSystem: Sendable {
     private let loader: BlockLoader
     private let source: any ExportSource
     private let probeTimeout: Duration
-    /// Sizes learned by probing, per file; nil when the server gave none.
-    private let probed = Mutex<[Inode: UInt64?]>([:])
+    /// What probing each unsized file found.
+    private let probes = Mutex<[Inode: Probe]>([:])
+    /// A failed probe is not repeated for this long, so listing many unsized exports of a
+    /// server that is down costs one deadline, not one per file.
+    private let probeRetryDelay: Duration
     private let openFiles = Mutex(OpenFiles())
 
     public init(catalog: Catalog, source: any ExportSource, loader: BlockLoader,
-                ownership: Ownership, probeTimeout: Duration = .seconds(5)) {
+                ownership: Ownership, probeTimeout: Duration = .seconds(5),
+                probeRetryDelay: Duration = .seconds(30)) {
+        self.probeRetryDelay = probeRetryDelay
         self.catalog = catalog
         self.source = source
         self.loader = loader
@@ -86,23 +91,39 @@ public final class FileSystem: Sendable {
         }
     }
 
-    /// The manifest's size, else a probed one (probing once, on first lookup), else what
-    /// reading has shown.
+    /// The manifest's size, else a probed one (probing on first lookup), else what reading
+    /// has shown.
     private func exportSize(of inode: Inode, entry: ExportEntry, probing: Bool) -> UInt64? {
         if let size = entry.size { return size }
-        if let known = probed.withLock({ $0[inode] }) { return known ?? loader.learnedSize(of: entry.location) }
-        guard probing else { return loader.learnedSize(of: entry.location) }
+        let learned = loader.learnedSize(of: entry.location)
+        switch probes.withLock({ $0[inode] }) {
+        case .answered(let size)?:
+            return size ?? learned
+        case .failed(let until)? where !probing || MonotonicInstant.now() < until:
+            return learned
+        case nil where !probing:
+            return learned
+        default:
+            break
+        }
         do {
             let size = try source.probeSize(entry.location, timeout: probeTimeout)
-            probed.withLock { $0[inode] = .some(size) }
+            probes.withLock { $0[inode] = .answered(size) }
             if size == nil { Log.info("\(entry.key): the server gives no size; reads stream to the end") }
-            return size ?? loader.learnedSize(of: entry.location)
+            return size ?? learned
         } catch {
-            // Not remembered: the next lookup probes again.
-            Log.warning("probing the size of \(entry.key) failed: \(error)")
-            return loader.learnedSize(of: entry.location)
+            probes.withLock { $0[inode] = .failed(retryAfter: MonotonicInstant.now().advanced(by: probeRetryDelay)) }
+            Log.warning("probing the size of \(entry.key) failed: \(error); not trying again for \(probeRetryDelay)")
+            return learned
         }
     }
+}
+
+/// The outcome of probing an export's size.
+private enum Probe {
+    /// The server answered; nil when it gave no size.
+    case answered(UInt64?)
+    case failed(retryAfter: MonotonicInstant)
 }
 
 /// One line of a directory listing.

@@ -12,11 +12,13 @@ final class FileSystemTests: XCTestCase {
     }
 
     private func makeFileSystem(_ entries: [ExportEntry], source: MemoryExportSource,
-                                ownership: Ownership = Ownership(uid: 1000, gid: 100)) -> (FileSystem, BlockLoader) {
+                                ownership: Ownership = Ownership(uid: 1000, gid: 100),
+                                probeRetryDelay: Duration = .seconds(30)) -> (FileSystem, BlockLoader) {
         for entry in entries { source.add(bytes, at: entry.location) }
         let loader = ReaderFixtures.loader(source: source)
         let fileSystem = FileSystem(catalog: Catalog(Manifest(endpoint: endpoint, entries: entries)),
-                                    source: source, loader: loader, ownership: ownership)
+                                    source: source, loader: loader, ownership: ownership,
+                                    probeRetryDelay: probeRetryDelay)
         return (fileSystem, loader)
     }
 
@@ -107,9 +109,20 @@ final class FileSystemTests: XCTestCase {
         fs.release(handle: opened.handle)
     }
 
-    func testAFailedProbeIsRetriedOnTheNextLookup() throws {
+    func testAFailedProbeIsNotRepeatedAtOnce() throws {
         let source = MemoryExportSource()
         let (fs, loader) = makeFileSystem([entry("e1", size: nil)], source: source)
+        defer { loader.shutdown() }
+        source.failNext([.timedOut("no answer")])
+        let inode = try fileInode(fs, "e1.tar.gz")
+        _ = try fileInode(fs, "e1.tar.gz")
+        XCTAssertFalse(try fs.getattr(inode).sizeKnown)
+        XCTAssertEqual(source.requestCount, 1, "one failed probe, then a pause")
+    }
+
+    func testAFailedProbeIsRetriedAfterTheDelay() throws {
+        let source = MemoryExportSource()
+        let (fs, loader) = makeFileSystem([entry("e1", size: nil)], source: source, probeRetryDelay: .zero)
         defer { loader.shutdown() }
         source.failNext([.network("connection refused")])
         let inode = try fileInode(fs, "e1.tar.gz")
