@@ -1,0 +1,38 @@
+import Foundation
+import XCTest
+
+/// Eight readers of the big export at once all get its exact bytes, and (with Range)
+/// each block is fetched from the server about once.
+final class ConcurrentReadTests: MountTestCase {
+    static let readers = 8
+
+    func testEightConcurrentCatsWithRange() throws {
+        let harness = try mountedHarness(honoursRange: true)
+        let big = try Fixture.big
+        harness.emulator.resetCounters()
+        try catConcurrently(harness, big)
+        let blocks = (big.size + (1 << 20) - 1) >> 20
+        let requests = harness.emulator.contentRequestCount
+        print("[concurrent] \(Self.readers) readers of \(blocks) blocks: \(requests) content requests")
+        XCTAssertLessThanOrEqual(requests, blocks + 2, "blocks were fetched more than once")
+        XCTAssertGreaterThanOrEqual(requests, blocks, "fewer requests than blocks: bytes came from somewhere else?")
+    }
+
+    func testEightConcurrentCatsWithoutRange() throws {
+        let harness = try mountedHarness(honoursRange: false, sendsContentLength: false)
+        try catConcurrently(harness, try Fixture.big)
+    }
+
+    private func catConcurrently(_ harness: MountHarness, _ export: FixtureExport) throws {
+        let outputs = (0..<Self.readers).map { "\(harness.directory)/out_\($0)" }
+        let running = try outputs.map { try harness.tools.start("cat", [harness.mounted(export)], stdoutTo: $0, timeout: 60) }
+        let results = running.map { $0.wait() }
+        let source = try export.bytes()
+        for (result, output) in zip(results, outputs) {
+            assertSucceeds(result)
+            let copy = try Data(contentsOf: URL(fileURLWithPath: output))
+            XCTAssertEqual(copy.count, source.count, "\(output): length")
+            XCTAssertTrue(copy == source, "\(output): bytes differ")
+        }
+    }
+}
