@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import XCTest
 
 /// Eight readers of the big export at once all get its exact bytes, and (with Range)
@@ -21,6 +22,22 @@ final class ConcurrentReadTests: MountTestCase {
     func testEightConcurrentCatsWithoutRange() throws {
         let harness = try mountedHarness(honoursRange: false, sendsContentLength: false)
         try catConcurrently(harness, try Fixture.big)
+    }
+
+    /// A reader killed mid-file (its requests interrupted) leaves the mount serving others,
+    /// for a ranged server and for a whole-body stream alike.
+    func testKilledReaderDoesNotDisturbTheNext() throws {
+        for range in [true, false] {
+            let harness = try mountedHarness(honoursRange: range, sendsContentLength: range)
+            let big = try Fixture.big
+            let victim = try harness.tools.start("cat", [harness.mounted(big)], stdoutTo: "/dev/null", timeout: 30)
+            usleep(20_000)
+            kill(victim.process.processIdentifier, SIGKILL)
+            let killed = victim.wait()
+            XCTAssertFalse(killed.timedOut, "\(killed)")
+            let result = assertSucceeds(harness.tools.run("sha256sum", [harness.mounted(big)], timeout: 30))
+            XCTAssertEqual(result.stdoutText.split(separator: " ").first.map(String.init), big.sha256, "range \(range)")
+        }
     }
 
     private func catConcurrently(_ harness: MountHarness, _ export: FixtureExport) throws {
