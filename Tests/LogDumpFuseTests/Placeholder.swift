@@ -1,5 +1,0 @@
-import XCTest
-
-final class LogDumpFuseTestsPlaceholder: XCTestCase {
-    func testNothing() {}
-}
