@@ -29,6 +29,7 @@ public final class FuseMount: @unchecked Sendable {
     private let settings: MountSettings
     private var session: OpaquePointer?
     private let unmounting = Atomic<Bool>(false)
+    private let serving = Atomic<Bool>(false)
 
     public init(fileSystem: FileSystem, mountpoint: String, settings: MountSettings = MountSettings()) {
         self.context = FuseContext(fileSystem)
@@ -64,30 +65,37 @@ public final class FuseMount: @unchecked Sendable {
         let config = fuse_loop_cfg_create()
         fuse_loop_cfg_set_max_threads(config, 256)
         fuse_loop_cfg_set_idle_threads(config, 16)
+        serving.store(true, ordering: .sequentiallyConsistent)
         let status = ldfs_session_loop_mt(session, config)
+        serving.store(false, ordering: .sequentiallyConsistent)
         fuse_loop_cfg_destroy(config)
         fuse_session_unmount(session)
         Log.info("unmounted \(mountpoint)\(status == 0 ? "" : " (loop status \(status))")")
     }
 
-    /// Ends the mount from any thread. Tries a plain unmount first; if something keeps
-    /// it busy, detaches it and, as root, aborts the connection after `grace` so the
-    /// daemon still exits.
+    /// Ends the mount from any thread. Tries a plain unmount first; if a program keeps it
+    /// busy, detaches it, and after `grace` ends the FUSE connection so the daemon exits
+    /// anyway: through fusectl's abort file where it is mounted (the loop then returns and
+    /// cleans up), else by ending the process, which closes /dev/fuse.
     public func unmount(grace: Duration = .seconds(5)) {
         guard !unmounting.exchange(true, ordering: .sequentiallyConsistent) else { return }
         let connection = Self.connectionID(of: mountpoint)
         if let session { fuse_session_exit(session) }
         if Self.unmount(mountpoint, lazy: false) { return }
-        Log.warning("\(mountpoint) is busy: detaching it; the daemon ends when its last open file closes")
+        Log.warning("\(mountpoint) is busy: detached it; open files keep working for \(grace)")
         _ = Self.unmount(mountpoint, lazy: true)
-        guard let connection, geteuid() == 0 else { return }
-        Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: Double(grace.components.seconds))
-            let abort = "/sys/fs/fuse/connections/\(connection)/abort"
-            if FileManager.default.fileExists(atPath: abort) {
-                Log.warning("aborting the FUSE connection of \(connection) after \(grace)")
+        Thread.detachNewThread { [self] in
+            sleepFor(grace)
+            guard serving.load(ordering: .sequentiallyConsistent) else { return }
+            let abort = "/sys/fs/fuse/connections/\(connection ?? "?")/abort"
+            if connection != nil, FileManager.default.fileExists(atPath: abort) {
+                Log.warning("files still open after \(grace): aborting the FUSE connection")
                 try? "1".write(toFile: abort, atomically: false, encoding: .utf8)
+                sleepFor(.seconds(2))
+                guard serving.load(ordering: .sequentiallyConsistent) else { return }
             }
+            Log.warning("files still open after \(grace): exiting, which closes the FUSE connection")
+            _exit(0)
         }
     }
 

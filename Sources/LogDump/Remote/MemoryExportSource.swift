@@ -75,10 +75,3 @@ public final class MemoryExportSource: ExportSource {
         }
     }
 }
-
-/// Sleeps the calling thread (never call from Swift's cooperative pool).
-func sleepFor(_ duration: Duration) {
-    let (seconds, attoseconds) = duration.components
-    var time = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-    nanosleep(&time, nil)
-}

@@ -71,3 +71,10 @@ public struct MonotonicInstant: Comparable, Sendable {
         timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
     }
 }
+
+/// Sleeps the calling thread (never call it from Swift's cooperative pool).
+public func sleepFor(_ duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    var time = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+    nanosleep(&time, nil)
+}
