@@ -66,8 +66,9 @@ final class BlockAssembler: TransferSink {
         let key = BlockKey(target.location, index)
         let reachedEnd = isStream || buffer.count < blockSize
         let size = loader.startOffset(of: index) + UInt64(buffer.count)
-        if !buffer.isEmpty || !isStream { loader.deliver(buffer, for: key) }
+        // Learn the size before the last block is handed over: its reader may ask next.
         if reachedEnd { loader.learn(size: size, of: target.location) }
+        if !buffer.isEmpty || !isStream { loader.deliver(buffer, for: key) }
         if isStream { loader.streamEnded(target.location, id: streamID, size: size, error: nil) }
         else if reachedEnd { loader.streamEnded(target.location, id: nil, size: size, error: nil) }
     }
