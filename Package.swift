@@ -15,10 +15,13 @@ let package = Package(
         // libfuse3's low-level API; shim.h wraps what Swift cannot import.
         .systemLibrary(name: "CFuse3", pkgConfig: "fuse3",
                        providers: [.apt(["libfuse3-dev"])]),
+        // xxHash's XXH3: checksums of cached blocks.
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash",
+                       providers: [.apt(["libxxhash-dev"])]),
         // Typed wrappers over libcurl's variadic calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The core: catalog, reader, cache. Imports neither FUSE nor curl.
-        .target(name: "LogDump"),
+        .target(name: "LogDump", dependencies: ["CXXHash"]),
         .target(name: "LogDumpCurl", dependencies: ["LogDump", "CCurl"]),
         .target(name: "LogDumpFuse", dependencies: ["LogDump", "CFuse3"]),
         .target(name: "LogDumpEmulator", dependencies: [

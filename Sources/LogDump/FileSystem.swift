@@ -96,6 +96,7 @@ public final class FileSystem: Sendable {
     private func exportSize(of inode: Inode, entry: ExportEntry, probing: Bool) -> UInt64? {
         if let size = entry.size { return size }
         let learned = loader.learnedSize(of: entry.location)
+        if let learned { return learned }
         switch probes.withLock({ $0[inode] }) {
         case .answered(let size)?:
             return size ?? learned
@@ -109,6 +110,7 @@ public final class FileSystem: Sendable {
         do {
             let size = try source.probeSize(entry.location, timeout: probeTimeout)
             probes.withLock { $0[inode] = .answered(size) }
+            if let size { loader.learn(size: size, of: entry.location) }
             if size == nil { Log.info("\(entry.key): the server gives no size; reads stream to the end") }
             return size ?? learned
         } catch {

@@ -14,13 +14,18 @@ struct Daemon {
     var curlOptions = CurlOptions()
     var mountOptions: MountOptions
     var memoryLimit: Int
+    /// The disk cache's directory and byte bound; a size of 0 keeps blocks in memory only.
+    var cacheDirectory: String
+    var cacheSize: Int
     var loaderOptions = LoaderOptions()
     var fuseDebug = false
 
     /// `signals` must have been blocked before any thread started (see SignalWatcher).
     func run(signals: SignalWatcher) throws {
+        let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryLimit), disk: try openDiskCache())
+        let statistics = StatisticsWriter(cache: cache)
+        defer { statistics.stop() }
         let source = CurlExportSource(token: token, options: curlOptions)
-        let cache = MemoryBlockCache(capacity: memoryLimit)
         let loader = BlockLoader(source: source, cache: cache, options: loaderOptions)
         let fileSystem = FileSystem(catalog: Catalog(manifest), source: source, loader: loader,
                                     ownership: mountOptions.ownership)
@@ -34,6 +39,52 @@ struct Daemon {
         }
         defer { loader.shutdown() }
         try mount.run()
+    }
+
+    /// The disk cache, locked for this mount. A cache directory in use by another mount
+    /// stops this one; one that cannot be created or written leaves blocks in memory only.
+    private func openDiskCache() throws -> DiskBlockCache? {
+        guard cacheSize > 0 else { return nil }
+        do {
+            let directory = try CacheDirectory(path: cacheDirectory)
+            let disk = DiskBlockCache(directory: directory, capacity: cacheSize, blockSize: loaderOptions.blockSize)
+            let usage = disk.usage
+            Log.info("cache: \(cacheDirectory), \(usage.blocks) blocks of \(usage.exports) exports, \(usage.bytes) of \(cacheSize) bytes")
+            return disk
+        } catch where error.isBusy {
+            throw Preflight.Failure(error.description)
+        } catch {
+            Log.warning("\(error); reads go on with blocks cached in memory only")
+            return nil
+        }
+    }
+}
+
+/// Saves the cache's statistics every 10 seconds and when stopped, so that
+/// `logdumpfs cache stats` shows the last run's hit ratio even after a crash.
+final class StatisticsWriter: @unchecked Sendable {
+    private let cache: TieredBlockCache
+    private let monitor = Monitor()
+    private var stopped = false
+
+    init(cache: TieredBlockCache) {
+        self.cache = cache
+        guard cache.disk != nil else { return }
+        Thread.detachNewThread { [self] in
+            while !monitor.withLock({
+                monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(10))) { stopped }
+            }) {
+                cache.saveStatistics()
+            }
+        }
+    }
+
+    func stop() {
+        monitor.withLock {
+            stopped = true
+            monitor.broadcast()
+        }
+        cache.saveStatistics()
     }
 }
 

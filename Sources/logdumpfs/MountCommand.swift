@@ -40,6 +40,12 @@ struct MountCommand: ParsableCommand {
     @Option(help: "Memory for cached blocks, e.g. 256M or 1G.")
     var memoryLimit: String = "256M"
 
+    @Option(help: "Directory of the disk cache (default: /var/cache/logdumpfs for root, else $XDG_CACHE_HOME/logdumpfs or ~/.cache/logdumpfs).")
+    var cacheDir: String?
+
+    @Option(help: "Most bytes the disk cache may take, e.g. 512M or 20G; 0 caches in memory only.")
+    var cacheSize: String = "10G"
+
     @Option(help: "Bytes fetched and cached as one block, e.g. 1M.")
     var blockSize: String = "1M"
 
@@ -78,6 +84,13 @@ struct MountCommand: ParsableCommand {
         guard memory >= 2 * block else {
             throw Preflight.Failure("--memory-limit \(memoryLimit) must hold at least two blocks of --block-size \(blockSize)")
         }
+        guard let cacheBytes = ByteCount.parse(cacheSize) else {
+            throw Preflight.Failure("--cache-size \(cacheSize): not a size (say 512M or 20G, or 0 for no disk cache)")
+        }
+        let minimum = DiskBlockCache.minimumCapacity(blockSize: block)
+        guard cacheBytes == 0 || cacheBytes >= minimum else {
+            throw Preflight.Failure("--cache-size \(cacheSize) is too small for blocks of \(blockSize): give at least \(minimum) bytes, or 0 for no disk cache")
+        }
         guard stallTimeout > 0 else { throw Preflight.Failure("--stall-timeout must be at least 1 second") }
         var curl = CurlOptions()
         curl.caFile = caFile
@@ -86,6 +99,12 @@ struct MountCommand: ParsableCommand {
         loader.blockSize = block
         return Daemon(manifest: manifest, mountpoint: mountpoint, token: StaticToken(token),
                       curlOptions: curl, mountOptions: mountOptions, memoryLimit: memory,
-                      loaderOptions: loader, fuseDebug: fuseDebug)
+                      cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
+                      cacheSize: cacheBytes, loaderOptions: loader, fuseDebug: fuseDebug)
     }
+}
+
+/// A path made absolute against the working directory.
+func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }

@@ -16,6 +16,23 @@ public struct BlockKey: Hashable, Sendable, CustomStringConvertible {
 /// [index * blockSize, (index + 1) * blockSize), shorter only at the end of the export.
 /// Implementations are thread-safe and bounded by the bytes they hold.
 public protocol BlockCache: Sendable {
+    /// The block's bytes, checked, or nil.
     func block(for key: BlockKey) -> [UInt8]?
-    func store(_ bytes: [UInt8], for key: BlockKey)
+    /// Whether the block is held, without reading it or counting a lookup.
+    func contains(_ key: BlockKey) -> Bool
+    /// Keeps a block fetched under `validator` (the answer's ETag or Last-Modified).
+    func store(_ bytes: [UInt8], for key: BlockKey, validator: String?)
+    /// The export's size as an earlier transfer or probe recorded it (a disk cache keeps
+    /// it across remounts, so a cached export needs no probe).
+    func recordedSize(of location: ExportLocation) -> UInt64?
+    func recordSize(_ size: UInt64, of location: ExportLocation)
+    /// The export's validator (ETag or Last-Modified) as the server gives it now. Blocks
+    /// stored under another validator are stale and dropped; returns whether any were.
+    func noteValidator(_ validator: String, for location: ExportLocation) -> Bool
+}
+
+extension BlockCache {
+    public func recordedSize(of location: ExportLocation) -> UInt64? { nil }
+    public func recordSize(_ size: UInt64, of location: ExportLocation) {}
+    public func noteValidator(_ validator: String, for location: ExportLocation) -> Bool { false }
 }

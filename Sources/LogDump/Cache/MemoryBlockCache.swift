@@ -1,18 +1,11 @@
 import Synchronization
 
-/// Blocks in memory, least recently used evicted first, never more than `capacity`
-/// bytes. Eviction scans for the oldest entry: with 1 MiB blocks a few hundred entries
-/// at most, cheaper than keeping a list in order.
+/// Verified blocks in memory, least recently used evicted first, never more than
+/// `capacity` bytes: the hot tier in front of the disk cache.
 public final class MemoryBlockCache: BlockCache {
-    private struct Entry {
-        var bytes: [UInt8]
-        var lastUse: UInt64
-    }
-
     private struct State {
-        var entries: [BlockKey: Entry] = [:]
-        var bytes = 0
-        var clock: UInt64 = 0
+        var blocks: [BlockKey: [UInt8]] = [:]
+        var order = LRUIndex<BlockKey>()
     }
 
     public let capacity: Int
@@ -24,30 +17,44 @@ public final class MemoryBlockCache: BlockCache {
 
     public func block(for key: BlockKey) -> [UInt8]? {
         state.withLock { state in
-            guard var entry = state.entries[key] else { return nil }
-            state.clock += 1
-            entry.lastUse = state.clock
-            state.entries[key] = entry
-            return entry.bytes
+            guard let bytes = state.blocks[key] else { return nil }
+            state.order.touch(key)
+            return bytes
         }
+    }
+
+    public func contains(_ key: BlockKey) -> Bool {
+        state.withLock { $0.blocks[key] != nil }
+    }
+
+    /// The validator is the tiered cache's business; memory holds what it is given.
+    public func store(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
+        store(bytes, for: key)
     }
 
     public func store(_ bytes: [UInt8], for key: BlockKey) {
         guard bytes.count <= capacity else { return }
         state.withLock { state in
-            if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.bytes.count }
-            while state.bytes + bytes.count > capacity,
-                  let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-                state.entries.removeValue(forKey: oldest.key)
-                state.bytes -= oldest.value.bytes.count
+            state.order.remove(key)
+            while state.order.totalCharge + bytes.count > capacity, let (oldest, _) = state.order.removeOldest() {
+                state.blocks.removeValue(forKey: oldest)
             }
-            state.clock += 1
-            state.entries[key] = Entry(bytes: bytes, lastUse: state.clock)
-            state.bytes += bytes.count
+            state.blocks[key] = bytes
+            state.order.insert(key, charge: bytes.count)
+        }
+    }
+
+    /// Forgets every block of an export (its bytes changed on the server).
+    public func drop(_ location: ExportLocation) {
+        state.withLock { state in
+            for key in state.order.keys(where: { $0.location == location }) {
+                state.order.remove(key)
+                state.blocks.removeValue(forKey: key)
+            }
         }
     }
 
     /// Bytes held now; never above `capacity`.
-    public var byteCount: Int { state.withLock { $0.bytes } }
-    public var blockCount: Int { state.withLock { $0.entries.count } }
+    public var byteCount: Int { state.withLock { $0.order.totalCharge } }
+    public var blockCount: Int { state.withLock { $0.blocks.count } }
 }

@@ -10,6 +10,8 @@ final class BlockAssembler: TransferSink {
     private var isStream = false
     private var streamID: Int?
     private var stoppedEarly = false
+    /// The answer's ETag or Last-Modified: the version of the bytes being delivered.
+    private var validator: String?
 
     init(loader: BlockLoader, target: BlockKey) {
         self.loader = loader
@@ -19,6 +21,8 @@ final class BlockAssembler: TransferSink {
     }
 
     func begin(_ head: ResponseHead) -> Bool {
+        validator = head.validator
+        if let validator { _ = loader.cache.noteValidator(validator, for: target.location) }
         if let total = head.totalSize { loader.learn(size: total, of: target.location) }
         if head.rangeHonoured {
             guard head.bodyOffset == loader.startOffset(of: target.index) else {
@@ -44,7 +48,7 @@ final class BlockAssembler: TransferSink {
             buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<take]))
             rest = UnsafeRawBufferPointer(rebasing: rest[take...])
             guard isStream, buffer.count == blockSize else { continue }
-            loader.deliver(buffer, for: BlockKey(target.location, index))
+            loader.deliver(buffer, for: BlockKey(target.location, index), validator: validator)
             buffer = []
             buffer.reserveCapacity(blockSize)
             index += 1
@@ -68,7 +72,7 @@ final class BlockAssembler: TransferSink {
         let size = loader.startOffset(of: index) + UInt64(buffer.count)
         // Learn the size before the last block is handed over: its reader may ask next.
         if reachedEnd { loader.learn(size: size, of: target.location) }
-        if !buffer.isEmpty || !isStream { loader.deliver(buffer, for: key) }
+        if !buffer.isEmpty || !isStream { loader.deliver(buffer, for: key, validator: validator) }
         if isStream { loader.streamEnded(target.location, id: streamID, size: size, error: nil) }
         else if reachedEnd { loader.streamEnded(target.location, id: nil, size: size, error: nil) }
     }

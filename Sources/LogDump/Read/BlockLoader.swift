@@ -50,13 +50,15 @@ public final class BlockLoader: @unchecked Sendable {
     public func block(_ key: BlockKey) throws(Errno) -> [UInt8] {
         if let hit = cache.block(for: key) { return hit }
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
-        let outcome: Result<[UInt8], RemoteError>? = monitor.withLock {
-            if let hit = cache.block(for: key) { return .success(hit) }
+        let outcome: Result<[UInt8], RemoteError>?? = monitor.withLock {
+            // Stored between the lookup above and this lock: read it outside the lock.
+            if flights[key] == nil && cache.contains(key) { return nil }
             if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .success([]) }
             let flight = flights[key] ?? startFlight(for: key)
             _ = monitor.wait(until: deadline) { flight.result != nil }
-            return flight.result
+            return .some(flight.result)
         }
+        guard let outcome else { return try block(key) }
         switch outcome {
         case .success(let bytes): return bytes
         case .failure(let error):
@@ -68,9 +70,10 @@ public final class BlockLoader: @unchecked Sendable {
         }
     }
 
-    /// The export's size if a transfer has told it (Content-Range, Content-Length, or EOF).
+    /// The export's size if a transfer or probe has told it (Content-Range, Content-Length,
+    /// EOF), in this mount or, through a disk cache, an earlier one.
     public func learnedSize(of location: ExportLocation) -> UInt64? {
-        monitor.withLock { learnedSizes[location] }
+        monitor.withLock { learnedSizes[location] } ?? cache.recordedSize(of: location)
     }
 
     func startOffset(of index: Int) -> UInt64 { UInt64(index) * UInt64(options.blockSize) }
@@ -126,7 +129,7 @@ public final class BlockLoader: @unchecked Sendable {
             try source.transfer(TransferRequest(location: key.location, range: range), into: assembler)
             assembler.finish()
         } catch let error where error.isRangeNotSatisfiable {
-            deliver([], for: key) // the export ends before this block
+            deliver([], for: key, validator: nil) // the export ends before this block
         } catch {
             assembler.fail(error)
         }
@@ -134,9 +137,9 @@ public final class BlockLoader: @unchecked Sendable {
 
     // MARK: Called by BlockAssembler
 
-    /// Stores a fetched block and hands it to the readers waiting for it.
-    func deliver(_ bytes: [UInt8], for key: BlockKey) {
-        if !bytes.isEmpty { cache.store(bytes, for: key) }
+    /// Stores a block fetched under `validator` and hands it to the readers waiting for it.
+    func deliver(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
+        if !bytes.isEmpty { cache.store(bytes, for: key, validator: validator) }
         monitor.withLock {
             if let flight = flights.removeValue(forKey: key) {
                 flight.result = .success(bytes)
@@ -154,8 +157,10 @@ public final class BlockLoader: @unchecked Sendable {
         }
     }
 
-    func learn(size: UInt64, of location: ExportLocation) {
-        monitor.withLock { learnedSizes[location] = size }
+    /// Remembers an export's size, in the cache too, so that a remount needs no probe.
+    public func learn(size: UInt64, of location: ExportLocation) {
+        let changed = monitor.withLock { learnedSizes.updateValue(size, forKey: location) != size }
+        if changed { cache.recordSize(size, of: location) }
     }
 
     /// Registers a whole-body stream of the export unless one is open already; returns
@@ -190,7 +195,6 @@ public final class BlockLoader: @unchecked Sendable {
     func streamEnded(_ location: ExportLocation, id: Int?, size: UInt64?, error: RemoteError?) {
         monitor.withLock {
             if let id, streams[location]?.id == id { streams[location] = nil }
-            if let size { learnedSizes[location] = size }
             for (key, flight) in flights where key.location == location {
                 if let size, startOffset(of: key.index) >= size {
                     flights[key] = nil

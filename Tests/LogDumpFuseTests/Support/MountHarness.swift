@@ -39,6 +39,8 @@ final class MountHarness {
     let exportsDirectory: String
     let manifestPath: String
     let mountpoint: String
+    /// The disk cache every mount of this harness shares, so a remount finds its blocks.
+    var cacheDirectory: String { directory + "/cache" }
     let exports: [FixtureExport]
     let emulator: Emulator
     let tools: ToolRunner
@@ -111,7 +113,9 @@ final class MountHarness {
         defer { try? stderrHandle.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["mount", manifestPath, mountpoint] + extraArguments
+        // A cache of this test's own, unless the test names one: never the machine's default.
+        let cache = extraArguments.contains("--cache-dir") ? [] : ["--cache-dir", cacheDirectory]
+        process.arguments = ["mount", manifestPath, mountpoint] + cache + extraArguments
         process.environment = ["PATH": ToolRunner.searchPath, "LOGDUMPFS_TOKEN": token]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = stderrHandle

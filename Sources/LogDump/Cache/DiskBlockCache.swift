@@ -1,0 +1,360 @@
+import CXXHash
+import Foundation
+import Synchronization
+
+/// Blocks on local disk, checked before they are served, never more than `capacity`
+/// bytes as `du` counts them, kept across remounts and crashes.
+///
+/// - Bound: every file is charged its allocated size (whole 4 KiB pages, plus room for
+///   its directory entry) before it is written; least recently used blocks of any export
+///   are deleted first to make room.
+/// - Crash safety: a block is written to a temporary file and renamed into place, and
+///   only then indexed; its header carries checksums, so a torn or flipped block reads as
+///   missing and is fetched again.
+/// - Versions: blocks fetched under another ETag/Last-Modified than the export's current
+///   one are dropped, never mixed with new bytes.
+public final class DiskBlockCache: Sendable {
+    public let directory: CacheDirectory
+    public let capacity: Int
+    public let blockSize: Int
+    private let state: Mutex<State>
+
+    /// The directory itself, VERSION, stats.json and exports/.
+    static let fixedCharge = 4 * 4096
+    /// An export's directory and its export.json.
+    static let exportCharge = 2 * 4096
+    /// A block file's pages plus a generous share of its directory's entries.
+    static func blockCharge(_ length: Int) -> Int {
+        (BlockFile.headerSize + length + 4095) / 4096 * 4096 + 128
+    }
+
+    /// The smallest capacity that holds two blocks.
+    public static func minimumCapacity(blockSize: Int) -> Int {
+        fixedCharge + exportCharge + 2 * blockCharge(blockSize)
+    }
+
+    struct DiskKey: Hashable {
+        let export: String
+        let index: Int
+    }
+
+    struct ExportState {
+        var record: ExportRecord
+        var identity: UInt64
+        var blocks = 0
+        /// Writes in progress into this export: it must not be removed under them.
+        var pins = 0
+    }
+
+    struct State {
+        var blocks = LRUIndex<DiskKey>()
+        var exports: [String: ExportState] = [:]
+        var reserved = 0
+        var statistics = CacheStatistics()
+        var writesPausedUntil: MonotonicInstant?
+        var warnedAboutWrites = false
+
+        var used: Int {
+            DiskBlockCache.fixedCharge + blocks.totalCharge + exports.count * DiskBlockCache.exportCharge + reserved
+        }
+    }
+
+    /// Opens (and if needed empties, when of another format) the cache in `directory`,
+    /// indexes what it holds and evicts down to `capacity`.
+    public init(directory: CacheDirectory, capacity: Int, blockSize: Int) {
+        self.directory = directory
+        self.capacity = capacity
+        self.blockSize = blockSize
+        self.state = Mutex(State())
+        CacheScan.prepare(directory)
+        let found = CacheScan.index(directory)
+        state.withLock { state in
+            for (id, record) in found.exports {
+                state.exports[id] = ExportState(record: record, identity: BlockFile.hash(record.identity))
+            }
+            for block in found.blocks {
+                state.blocks.insert(block.key, charge: Self.blockCharge(block.length))
+                state.exports[block.key.export]?.blocks += 1
+            }
+            _ = makeRoom(0, &state)
+        }
+    }
+
+    /// The directory name of an export's blocks: XXH3-128 of its identity, in hex.
+    static func exportID(_ identity: String) -> String {
+        let hash = Array(identity.utf8).withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
+        return hex(hash.high64) + hex(hash.low64)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    private func id(_ location: ExportLocation) -> String {
+        Self.exportID(ExportRecord.identity(of: location, blockSize: blockSize))
+    }
+
+    // MARK: Blocks
+
+    /// The block's bytes if it is on disk and passes every check; a block that fails is
+    /// deleted (and counted), so the caller fetches it again.
+    public func block(for key: BlockKey) -> [UInt8]? {
+        let id = id(key.location)
+        let diskKey = DiskKey(export: id, index: key.index)
+        let expected: (identity: UInt64, validator: UInt64)? = state.withLock { state in
+            guard state.blocks.contains(diskKey), let export = state.exports[id] else { return nil }
+            state.blocks.touch(diskKey)
+            return (export.identity, Self.validatorHash(export.record.validator))
+        }
+        guard let expected else { return nil }
+        switch Files.read(directory.blockPath(id, key.index), limit: BlockFile.headerSize + blockSize) {
+        case .failure(.noEntry):
+            return nil // evicted meanwhile
+        case .failure(let error):
+            drop(diskKey, key, because: "cannot read it: \(error)")
+            return nil
+        case .success(let bytes):
+            if let problem = Self.check(bytes, index: key.index, identity: expected.identity,
+                                        validator: expected.validator, blockSize: blockSize) {
+                drop(diskKey, key, because: problem)
+                return nil
+            }
+            return Array(bytes[BlockFile.headerSize...])
+        }
+    }
+
+    public func contains(_ key: BlockKey) -> Bool {
+        let diskKey = DiskKey(export: id(key.location), index: key.index)
+        return state.withLock { $0.blocks.contains(diskKey) }
+    }
+
+    /// Why a block file may not be served, or nil when it may.
+    static func check(_ bytes: [UInt8], index: Int, identity: UInt64, validator: UInt64, blockSize: Int) -> String? {
+        guard let header = BlockFile.decode(bytes[...]) else { return "its header is damaged" }
+        let length = bytes.count - BlockFile.headerSize
+        guard header.index == UInt64(index) else { return "it holds block \(header.index)" }
+        guard header.length == UInt64(length), length <= blockSize else {
+            return "it holds \(length) bytes where its header says \(header.length)"
+        }
+        guard header.identity == identity else { return "it belongs to another export" }
+        guard header.validator == validator else { return "it was fetched before the export changed" }
+        guard header.dataHash == BlockFile.hash(bytes[BlockFile.headerSize...]) else { return "its checksum does not match" }
+        return nil
+    }
+
+    private func drop(_ diskKey: DiskKey, _ key: BlockKey, because problem: String) {
+        Log.warning("cache: \(key) failed its check (\(problem)): dropped, fetching it again")
+        removeCorrupt(diskKey)
+    }
+
+    private func removeCorrupt(_ key: DiskKey) {
+        state.withLock { state in
+            guard state.blocks.remove(key) != nil else { return }
+            unlink(directory.blockPath(key.export, key.index))
+            state.exports[key.export]?.blocks -= 1
+            state.statistics.corruptBlocks += 1
+            removeIfEmpty(key.export, &state)
+        }
+    }
+
+    /// Writes a block fetched under `validator`. Skipped, never an error, when the block
+    /// is stale (the export changed since), when no room can be made, or while writes are
+    /// paused after a failure (a full disk, an unwritable directory).
+    public func store(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
+        guard bytes.count <= blockSize else { return }
+        let id = id(key.location)
+        let diskKey = DiskKey(export: id, index: key.index)
+        let charge = Self.blockCharge(bytes.count)
+        let header: BlockFile.Header? = state.withLock { state in
+            if let until = state.writesPausedUntil, MonotonicInstant.now() < until { return nil }
+            guard !state.blocks.contains(diskKey),
+                  pinExport(id, key.location, validator: validator, extra: charge, &state) else { return nil }
+            guard let export = state.exports[id], export.record.validator == validator else {
+                state.exports[id]?.pins -= 1
+                return nil // fetched under an older validator: stale
+            }
+            state.reserved += charge
+            return BlockFile.Header(index: UInt64(key.index), length: UInt64(bytes.count),
+                                    dataHash: BlockFile.hash(bytes), identity: export.identity,
+                                    validator: Self.validatorHash(validator))
+        }
+        guard let header else { return }
+        let failure = Files.writeAtomically([BlockFile.encode(header), bytes], to: directory.blockPath(id, key.index),
+                                            temporary: directory.temporaryPath(id, String(key.index)))
+        state.withLock { state in
+            state.reserved -= charge
+            state.exports[id]?.pins -= 1
+            if let failure {
+                writeFailed(failure, &state)
+                removeIfEmpty(id, &state)
+            } else {
+                state.blocks.insert(diskKey, charge: charge)
+                state.exports[id]?.blocks += 1
+                state.statistics.storedBlocks += 1
+            }
+        }
+    }
+
+    /// Reads and checks every block, dropping the bad ones: `logdumpfs cache verify`.
+    public func verifyAll() -> (checked: Int, bad: Int) {
+        let keys: [(DiskKey, UInt64, UInt64)] = state.withLock { state in
+            state.blocks.keysOldestFirst.compactMap { key in
+                state.exports[key.export].map { (key, $0.identity, Self.validatorHash($0.record.validator)) }
+            }
+        }
+        var bad = 0
+        for (key, identity, validator) in keys {
+            let problem: String?
+            switch Files.read(directory.blockPath(key.export, key.index), limit: BlockFile.headerSize + blockSize) {
+            case .success(let bytes):
+                problem = Self.check(bytes, index: key.index, identity: identity, validator: validator, blockSize: blockSize)
+            case .failure(let error):
+                problem = "cannot read it: \(error)"
+            }
+            guard let problem else { continue }
+            bad += 1
+            Log.warning("cache: \(directory.blockPath(key.export, key.index)) failed its check (\(problem)): dropped")
+            removeCorrupt(key)
+        }
+        return (keys.count, bad)
+    }
+
+    // MARK: Export records
+
+    public func recordedSize(of location: ExportLocation) -> UInt64? {
+        let id = id(location)
+        return state.withLock { $0.exports[id]?.record.size }
+    }
+
+    public func recordSize(_ size: UInt64, of location: ExportLocation) {
+        let id = id(location)
+        state.withLock { state in
+            guard state.exports[id]?.record.size != size else { return }
+            if state.exports[id] == nil {
+                guard pinExport(id, location, validator: nil, extra: 0, &state) else { return }
+                state.exports[id]?.pins -= 1
+            }
+            state.exports[id]?.record.size = size
+            saveRecord(id, &state)
+        }
+    }
+
+    /// Drops the export's blocks when the server's validator is not the one they were
+    /// fetched under; returns how many were dropped.
+    public func noteValidator(_ validator: String, for location: ExportLocation) -> Int {
+        let id = id(location)
+        return state.withLock { state in
+            guard let export = state.exports[id] else {
+                if pinExport(id, location, validator: validator, extra: 0, &state) { state.exports[id]?.pins -= 1 }
+                return 0
+            }
+            guard export.record.validator != validator else { return 0 }
+            let stale = state.blocks.keys { $0.export == id }
+            for key in stale {
+                state.blocks.remove(key)
+                unlink(directory.blockPath(id, key.index))
+            }
+            state.exports[id]?.blocks = 0
+            state.exports[id]?.record.validator = validator
+            state.statistics.staleBlocks += stale.count
+            saveRecord(id, &state)
+            return stale.count
+        }
+    }
+
+    // MARK: Statistics
+
+    public var statistics: CacheStatistics { state.withLock { $0.statistics } }
+
+    /// Adds the memory tier's counts to the disk's and writes stats.json.
+    public func saveStatistics(lookups: Int, memoryHits: Int, diskHits: Int) {
+        let statistics: CacheStatistics = state.withLock { state in
+            state.statistics.lookups = lookups
+            state.statistics.memoryHits = memoryHits
+            state.statistics.diskHits = diskHits
+            return state.statistics
+        }
+        guard let data = try? JSONEncoder().encode(statistics) else { return }
+        _ = Files.writeAtomically([Array(data)], to: directory.statisticsPath,
+                                  temporary: "\(directory.statisticsPath).tmp-\(getpid())")
+    }
+
+    /// Bytes charged now (never above `capacity`), blocks, exports.
+    public var usage: (bytes: Int, blocks: Int, exports: Int) {
+        state.withLock { ($0.used, $0.blocks.count, $0.exports.count) }
+    }
+
+    // MARK: Room (lock held)
+
+    /// Makes sure the export has a directory and record, with room for `extra` more bytes,
+    /// and pins it for a write; false when there is no room or the disk refuses.
+    private func pinExport(_ id: String, _ location: ExportLocation, validator: String?, extra: Int,
+                           _ state: inout State) -> Bool {
+        if state.exports[id] != nil {
+            state.exports[id]?.pins += 1
+            guard makeRoom(extra, &state) else { state.exports[id]?.pins -= 1; return false }
+            return true
+        }
+        guard makeRoom(extra + Self.exportCharge, &state) else { return false }
+        var record = ExportRecord(location: location, blockSize: blockSize)
+        record.validator = validator
+        state.exports[id] = ExportState(record: record, identity: BlockFile.hash(record.identity), pins: 1)
+        if let error = Files.makeDirectory(directory.exportPath(id)) ?? saveRecord(id, &state) {
+            state.exports[id] = nil
+            Files.remove(directory.exportPath(id))
+            writeFailed(error, &state)
+            return false
+        }
+        return true
+    }
+
+    /// Deletes least recently used blocks (then exports that hold none) until `needed`
+    /// more bytes fit; false when even an empty cache could not hold them.
+    private func makeRoom(_ needed: Int, _ state: inout State) -> Bool {
+        while state.used + needed > capacity {
+            if let (victim, _) = state.blocks.removeOldest() {
+                unlink(directory.blockPath(victim.export, victim.index))
+                state.exports[victim.export]?.blocks -= 1
+                state.statistics.evictedBlocks += 1
+                removeIfEmpty(victim.export, &state)
+            } else if let empty = state.exports.first(where: { $0.value.blocks == 0 && $0.value.pins == 0 })?.key {
+                removeExport(empty, &state)
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    private func removeIfEmpty(_ id: String, _ state: inout State) {
+        guard let export = state.exports[id], export.blocks == 0, export.pins == 0 else { return }
+        removeExport(id, &state)
+    }
+
+    private func removeExport(_ id: String, _ state: inout State) {
+        Files.remove(directory.exportPath(id))
+        state.exports[id] = nil
+    }
+
+    @discardableResult
+    private func saveRecord(_ id: String, _ state: inout State) -> Errno? {
+        guard let record = state.exports[id]?.record, let data = try? JSONEncoder().encode(record) else { return .invalid }
+        return Files.writeAtomically([Array(data)], to: directory.recordPath(id),
+                                     temporary: directory.temporaryPath(id, "record"))
+    }
+
+    /// After a failed write: warn once, count it, and stop writing for a while.
+    private func writeFailed(_ error: Errno, _ state: inout State) {
+        state.statistics.failedWrites += 1
+        state.writesPausedUntil = MonotonicInstant.now().advanced(by: .seconds(30))
+        if !state.warnedAboutWrites {
+            state.warnedAboutWrites = true
+            Log.warning("cache: cannot write in \(directory.path): \(error); reads go on uncached (retrying every 30 s)")
+        }
+    }
+
+    static func validatorHash(_ validator: String?) -> UInt64 {
+        validator.map { BlockFile.hash($0) } ?? 0
+    }
+}

@@ -1,0 +1,64 @@
+import Synchronization
+
+/// The cache the loader uses: verified blocks in memory in front of the disk cache (when
+/// there is one). It remembers each export's current validator so that a block fetched
+/// under an older one is stored nowhere.
+public final class TieredBlockCache: BlockCache {
+    public let memory: MemoryBlockCache
+    public let disk: DiskBlockCache?
+    private let counts = Mutex((lookups: 0, memoryHits: 0, diskHits: 0))
+    private let validators = Mutex<[ExportLocation: String]>([:])
+
+    public init(memory: MemoryBlockCache, disk: DiskBlockCache?) {
+        self.memory = memory
+        self.disk = disk
+    }
+
+    public func block(for key: BlockKey) -> [UInt8]? {
+        if let bytes = memory.block(for: key) {
+            counts.withLock { $0.lookups += 1; $0.memoryHits += 1 }
+            return bytes
+        }
+        let bytes = disk?.block(for: key)
+        if let bytes { memory.store(bytes, for: key) }
+        counts.withLock { $0.lookups += 1; if bytes != nil { $0.diskHits += 1 } }
+        return bytes
+    }
+
+    public func contains(_ key: BlockKey) -> Bool {
+        memory.contains(key) || disk?.contains(key) == true
+    }
+
+    /// Stores a block fetched under `validator`, unless the export has changed since.
+    public func store(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
+        guard validators.withLock({ $0[key.location] }) == validator else { return }
+        memory.store(bytes, for: key)
+        disk?.store(bytes, for: key, validator: validator)
+    }
+
+    public func recordedSize(of location: ExportLocation) -> UInt64? {
+        disk?.recordedSize(of: location)
+    }
+
+    public func recordSize(_ size: UInt64, of location: ExportLocation) {
+        disk?.recordSize(size, of: location)
+    }
+
+    public func noteValidator(_ validator: String, for location: ExportLocation) -> Bool {
+        let previous = validators.withLock { $0.updateValue(validator, forKey: location) }
+        let dropped = disk?.noteValidator(validator, for: location) ?? 0
+        guard previous != validator && (previous != nil || dropped > 0) else { return false }
+        memory.drop(location)
+        Log.warning("\(location.key) changed on the server (now \(validator)): dropped its cached blocks")
+        return true
+    }
+
+    /// Lookups and hits so far.
+    public var counters: (lookups: Int, memoryHits: Int, diskHits: Int) { counts.withLock { $0 } }
+
+    /// Writes the statistics file of the disk cache, if there is one.
+    public func saveStatistics() {
+        let now = counters
+        disk?.saveStatistics(lookups: now.lookups, memoryHits: now.memoryHits, diskHits: now.diskHits)
+    }
+}

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The few file operations the disk cache needs, on plain POSIX calls: errors come back
+/// as an Errno, and nothing here throws away what errno said.
+enum Files {
+    /// The whole file, or the errno that stopped reading it.
+    static func read(_ path: String, limit: Int) -> Result<[UInt8], Errno> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(Errno(errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(Errno(errno)) }
+        let size = Int(info.st_size)
+        guard size <= limit else { return .failure(.invalid) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return .failure(count < 0 ? Errno(errno) : .io) }
+            done += count
+        }
+        return .success(bytes)
+    }
+
+    /// Writes `parts` to a new file at `temporary` (mode 0600), then renames it to `path`:
+    /// readers see the old file or the whole new one, never a part.
+    static func writeAtomically(_ parts: [[UInt8]], to path: String, temporary: String) -> Errno? {
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return Errno(errno) }
+        var failure: Errno?
+        outer: for part in parts {
+            var done = 0
+            while done < part.count {
+                let count = part.withUnsafeBytes { write(fd, $0.baseAddress! + done, part.count - done) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { failure = Errno(count < 0 ? errno : EIO); break outer }
+                done += count
+            }
+        }
+        if close(fd) != 0 && failure == nil { failure = Errno(errno) }
+        if failure == nil && rename(temporary, path) != 0 { failure = Errno(errno) }
+        if failure != nil { unlink(temporary) }
+        return failure
+    }
+
+    /// Creates a directory readable by its owner only; an existing one is fine.
+    static func makeDirectory(_ path: String) -> Errno? {
+        if mkdir(path, 0o700) == 0 || errno == EEXIST { return nil }
+        return Errno(errno)
+    }
+
+    /// Names in a directory, without "." and "..".
+    static func list(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a file or a whole tree; what does not exist is fine.
+    static func remove(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            for name in list(path) { remove("\(path)/\(name)") }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+}
