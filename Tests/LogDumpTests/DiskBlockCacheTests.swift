@@ -1,0 +1,202 @@
+import Foundation
+@testable import LogDump
+import XCTest
+
+final class DiskBlockCacheTests: XCTestCase {
+    private var path = ""
+    private let blockSize = 4096
+    private let location = ReaderFixtures.location
+
+    override func setUpWithError() throws {
+        path = NSTemporaryDirectory() + "logdumpfs-disk-\(UUID().uuidString)"
+    }
+
+    override func tearDownWithError() throws {
+        Files.remove(path)
+    }
+
+    private func open(capacity: Int) throws -> DiskBlockCache {
+        DiskBlockCache(directory: try CacheDirectory(path: path), capacity: capacity, blockSize: blockSize)
+    }
+
+    private func key(_ index: Int) -> BlockKey { BlockKey(location, index) }
+    private func bytes(_ index: Int, count: Int? = nil) -> [UInt8] {
+        ReaderFixtures.bytes(count ?? blockSize, seed: UInt64(index + 1) * 7919)
+    }
+
+    func testBlocksSurviveReopening() throws {
+        do {
+            let cache = try open(capacity: 1 << 20)
+            cache.store(bytes(0), for: key(0), validator: nil)
+            cache.store(bytes(1, count: 100), for: key(1), validator: nil)
+            cache.recordSize(4196, of: location)
+        }
+        let cache = try open(capacity: 1 << 20)
+        XCTAssertEqual(cache.block(for: key(0)), bytes(0))
+        XCTAssertEqual(cache.block(for: key(1)), bytes(1, count: 100))
+        XCTAssertNil(cache.block(for: key(2)))
+        XCTAssertEqual(cache.recordedSize(of: location), 4196)
+    }
+
+    func testEvictsTheLeastRecentlyUsedBlockFirst() throws {
+        let charge = DiskBlockCache.blockCharge(blockSize)
+        let cache = try open(capacity: DiskBlockCache.fixedCharge + DiskBlockCache.exportCharge + 3 * charge)
+        for index in 0..<3 { cache.store(bytes(index), for: key(index), validator: nil) }
+        XCTAssertNotNil(cache.block(for: key(0))) // 1 is now the oldest
+        cache.store(bytes(3), for: key(3), validator: nil)
+        XCTAssertNil(cache.block(for: key(1)))
+        for index in [0, 2, 3] { XCTAssertEqual(cache.block(for: key(index)), bytes(index), "block \(index)") }
+        XCTAssertEqual(cache.statistics.evictedBlocks, 1)
+    }
+
+    /// The bound holds after every step of a random workload, in the cache's own
+    /// accounting and as `du` would count the directory.
+    func testNeverExceedsItsBoundUnderARandomWorkload() throws {
+        let capacity = DiskBlockCache.fixedCharge + 2 * DiskBlockCache.exportCharge + 7 * DiskBlockCache.blockCharge(blockSize)
+        let cache = try open(capacity: capacity)
+        var generator = SystemRandomNumberGenerator()
+        let locations = [location, ExportLocation(endpoint: location.endpoint,
+                                                  key: ExportKey(projectID: "p", serverID: "s", exportID: "other"))]
+        for step in 0..<400 {
+            let key = BlockKey(locations.randomElement(using: &generator)!, Int.random(in: 0..<20, using: &generator))
+            let content = ReaderFixtures.bytes(Int.random(in: 1...blockSize, using: &generator), seed: UInt64(step + 1))
+            if Bool.random(using: &generator) {
+                cache.store(content, for: key, validator: nil)
+            } else {
+                _ = cache.block(for: key)
+            }
+            XCTAssertLessThanOrEqual(cache.usage.bytes, capacity, "step \(step)")
+            XCTAssertLessThanOrEqual(CacheSummary.read(path).bytesOnDisk, capacity, "du at step \(step)")
+        }
+        XCTAssertGreaterThan(cache.statistics.evictedBlocks, 0)
+    }
+
+    func testAShrunkenCacheEvictsAtOpen() throws {
+        do {
+            let cache = try open(capacity: 1 << 20)
+            for index in 0..<10 { cache.store(bytes(index), for: key(index), validator: nil) }
+        }
+        let capacity = DiskBlockCache.fixedCharge + DiskBlockCache.exportCharge + 4 * DiskBlockCache.blockCharge(blockSize)
+        let cache = try open(capacity: capacity)
+        XCTAssertEqual(cache.usage.blocks, 4)
+        XCTAssertLessThanOrEqual(CacheSummary.read(path).bytesOnDisk, capacity)
+    }
+
+    func testAFlippedByteIsDroppedNotServed() throws {
+        let cache = try open(capacity: 1 << 20)
+        cache.store(bytes(0), for: key(0), validator: nil)
+        try flipByte(at: 100, inBlock: 0, cache)
+        XCTAssertNil(cache.block(for: key(0)))
+        XCTAssertEqual(cache.statistics.corruptBlocks, 1)
+        XCTAssertFalse(cache.contains(key(0)), "the bad block is gone")
+    }
+
+    func testTornAndMisplacedFilesAreNotServed() throws {
+        let cache = try open(capacity: 1 << 20)
+        cache.store(bytes(0), for: key(0), validator: nil)
+        cache.store(bytes(1), for: key(1), validator: nil)
+        let zero = cache.directory.blockPath(exportID(cache), 0)
+        let one = cache.directory.blockPath(exportID(cache), 1)
+        XCTAssertEqual(truncate(zero, 2000), 0) // torn
+        XCTAssertEqual(unlink(one), 0)
+        try FileManager.default.copyItem(atPath: cache.directory.blockPath(exportID(cache), 0), toPath: one) // misplaced
+        XCTAssertNil(cache.block(for: key(0)))
+        XCTAssertNil(cache.block(for: key(1)))
+    }
+
+    func testLeftoversOfACrashAreRemovedAtOpen() throws {
+        let id: String
+        do {
+            let cache = try open(capacity: 1 << 20)
+            cache.store(bytes(0), for: key(0), validator: nil)
+            id = exportID(cache)
+        }
+        let leftover = "\(path)/exports/\(id)/.tmp-5-123"
+        FileManager.default.createFile(atPath: leftover, contents: Data(repeating: 1, count: 5000))
+        let cache = try open(capacity: 1 << 20)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
+        XCTAssertEqual(cache.block(for: key(0)), bytes(0))
+    }
+
+    func testAnotherFormatIsDiscardedCleanly() throws {
+        do {
+            let cache = try open(capacity: 1 << 20)
+            cache.store(bytes(0), for: key(0), validator: nil)
+        }
+        try "logdumpfs cache format 0\n".write(toFile: "\(path)/VERSION", atomically: true, encoding: .utf8)
+        let cache = try open(capacity: 1 << 20)
+        XCTAssertNil(cache.block(for: key(0)))
+        XCTAssertEqual(Files.list("\(path)/exports"), [])
+        XCTAssertEqual(try String(contentsOfFile: "\(path)/VERSION", encoding: .utf8), CacheFormat.versionFileText)
+    }
+
+    func testANewValidatorDropsTheExportsBlocksAndRefusesStaleOnes() throws {
+        let cache = try open(capacity: 1 << 20)
+        XCTAssertEqual(cache.noteValidator("\"v1\"", for: location), 0)
+        cache.store(bytes(0), for: key(0), validator: "\"v1\"")
+        XCTAssertEqual(cache.noteValidator("\"v1\"", for: location), 0)
+        XCTAssertEqual(cache.noteValidator("\"v2\"", for: location), 1)
+        XCTAssertNil(cache.block(for: key(0)))
+        cache.store(bytes(0), for: key(0), validator: "\"v1\"") // a late block of the old version
+        XCTAssertNil(cache.block(for: key(0)))
+        cache.store(bytes(0), for: key(0), validator: "\"v2\"")
+        XCTAssertEqual(cache.block(for: key(0)), bytes(0))
+    }
+
+    func testASecondUserOfTheDirectoryIsRefused() throws {
+        let first = try CacheDirectory(path: path)
+        XCTAssertThrowsError(try CacheDirectory(path: path)) { error in
+            XCTAssertTrue((error as? CacheDirectory.Failure)?.isBusy == true, "\(error)")
+            XCTAssertTrue("\(error)".contains("in use by another logdumpfs (pid \(getpid()))"), "\(error)")
+        }
+        _ = first
+    }
+
+    func testDirectoryAndFilesAreTheOwnersOnly() throws {
+        let cache = try open(capacity: 1 << 20)
+        cache.store(bytes(0), for: key(0), validator: nil)
+        XCTAssertEqual(try mode(path), 0o700)
+        XCTAssertEqual(try mode(cache.directory.blockPath(exportID(cache), 0)), 0o600)
+    }
+
+    /// Through the loader: a corrupt block on disk is fetched again, once, and the
+    /// reader gets the right bytes.
+    func testACorruptBlockIsFetchedAgain() throws {
+        let content = ReaderFixtures.bytes(3 * blockSize)
+        let source = ReaderFixtures.source(content)
+        let disk = try open(capacity: 1 << 20)
+        func read() throws -> [UInt8] {
+            // A fresh memory tier each time, as after a remount.
+            let tiered = TieredBlockCache(memory: MemoryBlockCache(capacity: 1 << 20), disk: disk)
+            var options = LoaderOptions()
+            options.blockSize = blockSize
+            let loader = BlockLoader(source: source, cache: tiered, options: options)
+            defer { loader.shutdown() }
+            return try ReaderFixtures.readAll(ExportReader(location: location, size: UInt64(content.count), loader: loader), step: 1000)
+        }
+        XCTAssertEqual(try read(), content)
+        XCTAssertEqual(source.requestCount, 3)
+        XCTAssertEqual(try read(), content, "from disk")
+        XCTAssertEqual(source.requestCount, 3, "no request for cached blocks")
+        try flipByte(at: 64 + 5, inBlock: 1, disk)
+        XCTAssertEqual(try read(), content)
+        XCTAssertEqual(source.requestCount, 4, "one refetch")
+    }
+
+    // MARK: Helpers
+
+    private func exportID(_ cache: DiskBlockCache) -> String {
+        DiskBlockCache.exportID(ExportRecord.identity(of: location, blockSize: blockSize))
+    }
+
+    private func flipByte(at offset: Int, inBlock index: Int, _ cache: DiskBlockCache) throws {
+        let file = cache.directory.blockPath(exportID(cache), index)
+        var data = try Data(contentsOf: URL(fileURLWithPath: file))
+        data[offset] ^= 0x40
+        try data.write(to: URL(fileURLWithPath: file))
+    }
+
+    private func mode(_ path: String) throws -> Int {
+        try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+}
