@@ -17,6 +17,8 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let interrupted = Errno(EINTR)
     public static let noData = Errno(ENODATA)
     public static let invalid = Errno(EINVAL)
+    /// The export changed on the server while the file was open.
+    public static let stale = Errno(ESTALE)
 
     public var description: String { String(cString: strerror(rawValue)) }
 }

@@ -15,6 +15,9 @@ public final class FileSystem: Sendable {
     /// server that is down costs one deadline, not one per file.
     private let probeRetryDelay: Duration
     private let openFiles = Mutex(OpenFiles())
+    /// Each export's generation when it was last opened: a change since then means the
+    /// kernel's page cache may hold old bytes, so the next open drops it.
+    private let openedGenerations = Mutex<[Inode: Int]>([:])
 
     public init(catalog: Catalog, source: any ExportSource, loader: BlockLoader,
                 ownership: Ownership, probeTimeout: Duration = .seconds(5),
@@ -60,10 +63,13 @@ public final class FileSystem: Sendable {
         let reader = ExportReader(location: entry.location,
                                   size: attributes.sizeKnown ? attributes.size : nil, loader: loader)
         let handle = openFiles.withLock { $0.add(reader) }
-        return OpenedFile(handle: handle, directIO: !attributes.sizeKnown)
+        let generation = loader.generation(of: entry.location)
+        let previous = openedGenerations.withLock { $0.updateValue(generation, forKey: inode) }
+        return OpenedFile(handle: handle, directIO: !attributes.sizeKnown,
+                          keepCache: previous == nil || previous == generation)
     }
 
-    public func read(handle: UInt64, offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
+    public func read(handle: UInt64, offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8> {
         guard let reader = openFiles.withLock({ $0.readers[handle] }) else { throw .badFile }
         return try reader.read(at: offset, count: count)
     }
@@ -140,6 +146,8 @@ public struct OpenedFile: Sendable, Equatable {
     public var handle: UInt64
     /// Bypass the page cache: set when the size is unknown, so reads go on to the real end.
     public var directIO: Bool
+    /// Keep what the page cache holds of the file: false once the export has changed.
+    public var keepCache: Bool = true
 }
 
 /// Open files by handle.

@@ -14,6 +14,11 @@ struct ContentDecider: Sendable {
     let threadPool: NIOThreadPool
 
     func decide(_ head: HTTPRequestHead, on eventLoop: EventLoop) -> EventLoopFuture<ContentResponse> {
+        if head.uri == "/_emulator/stats" {
+            // The admin endpoint (loopback only, like the whole emulator): counters for tests and benchmarks.
+            let count = state.contentRequests.load(ordering: .relaxed)
+            return eventLoop.makeSucceededFuture(.json(.ok, #"{"content_requests": \#(count)}"#))
+        }
         guard let route = ContentRoute(uri: head.uri) else { return eventLoop.makeSucceededFuture(.notFound) }
         guard head.method == .GET || head.method == .HEAD else {
             return eventLoop.makeSucceededFuture(.methodNotAllowed)

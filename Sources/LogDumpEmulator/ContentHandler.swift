@@ -48,19 +48,27 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
+    private func sendJSON(_ status: HTTPResponseStatus, _ text: String, extra: HTTPHeaders,
+                          to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        var body = context.channel.allocator.buffer(capacity: text.utf8.count)
+        body.writeString(text)
+        var headers = extra
+        headers.add(name: "Content-Type", value: "application/json;charset=UTF-8")
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        writeHead(status, headers, request, context)
+        if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        finish(keepAlive: request.isKeepAlive, context: context)
+    }
+
     private func send(_ response: ContentResponse, to request: HTTPRequestHead, context: ChannelHandlerContext) {
         guard context.channel.isActive else { return response.discard() }
         let keepAlive = request.isKeepAlive
         switch response {
         case let .error(status, code, message, extra):
-            var body = context.channel.allocator.buffer(capacity: 128)
-            body.writeString(#"{"error_code": "\#(code)", "error_msg": "\#(message)"}"#)
-            var headers = extra
-            headers.add(name: "Content-Type", value: "application/json;charset=UTF-8")
-            headers.add(name: "Content-Length", value: String(body.readableBytes))
-            writeHead(status, headers, request, context)
-            if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-            finish(keepAlive: keepAlive, context: context)
+            sendJSON(status, #"{"error_code": "\#(code)", "error_msg": "\#(message)"}"#, extra: extra,
+                     to: request, context: context)
+        case let .json(status, text):
+            sendJSON(status, text, extra: [:], to: request, context: context)
         case let .empty(status, headers):
             var headers = headers
             headers.add(name: "Content-Length", value: "0")

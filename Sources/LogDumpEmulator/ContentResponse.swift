@@ -7,6 +7,8 @@ import NIOHTTP1
 enum ContentResponse: Sendable {
     /// A JSON error `{"error_code", "error_msg"}`.
     case error(HTTPResponseStatus, code: String, message: String, headers: HTTPHeaders = [:])
+    /// A JSON document: the admin endpoint's answers.
+    case json(HTTPResponseStatus, String)
     /// A head without a body (416 carries only `Content-Range`).
     case empty(HTTPResponseStatus, headers: HTTPHeaders)
     /// Bytes `[offset, offset + count)` of an open archive. The sender closes `file`.

@@ -24,6 +24,11 @@ public struct MountSettings: Sendable {
 /// One mounted session of libfuse: mounts, serves on libfuse's worker threads until
 /// unmounted, and unmounts when asked from another thread (a signal handler thread).
 public final class FuseMount: @unchecked Sendable {
+    /// The largest read request the kernel is asked to send.
+    static let maxRequest = 1 << 20
+    /// The kernel's readahead for this mount once root raises it (the default is 128 KiB).
+    static let readAheadKiB = 4096
+
     public let mountpoint: String
     private let context: FuseContext
     private let settings: MountSettings
@@ -31,16 +36,23 @@ public final class FuseMount: @unchecked Sendable {
     private let unmounting = Atomic<Bool>(false)
     private let serving = Atomic<Bool>(false)
 
+    /// `mountpoint` is resolved here, before anything is mounted on it: once mounted,
+    /// resolving it would call into this filesystem, and before the loop serves that
+    /// call never returns.
     public init(fileSystem: FileSystem, mountpoint: String, settings: MountSettings = MountSettings()) {
         self.context = FuseContext(fileSystem)
-        self.mountpoint = mountpoint
+        self.mountpoint = realpath(mountpoint, nil).map { resolved in
+            defer { free(resolved) }
+            return String(cString: resolved)
+        } ?? mountpoint
         self.settings = settings
     }
 
     /// Mounts and serves until the filesystem is unmounted (by `unmount()`, fusermount3 -u
     /// or umount). Call it on a thread that may block for the mount's lifetime.
     public func run() throws(MountError) {
-        var options = ["ro", "default_permissions", "fsname=\(settings.fsName)", "subtype=logdumpfs"]
+        var options = ["ro", "default_permissions", "fsname=\(settings.fsName)", "subtype=logdumpfs",
+                       "max_read=\(Self.maxRequest)"]
         if settings.allowOther { options.append("allow_other") }
         var argv = ["logdumpfs", "-o", options.joined(separator: ",")]
         if settings.debug { argv.append("-d") }
@@ -62,6 +74,7 @@ public final class FuseMount: @unchecked Sendable {
         }
         self.session = session
         Log.info("mounted on \(mountpoint)")
+        raiseReadAhead()
         let config = fuse_loop_cfg_create()
         fuse_loop_cfg_set_max_threads(config, 256)
         fuse_loop_cfg_set_idle_threads(config, 16)
@@ -99,6 +112,19 @@ public final class FuseMount: @unchecked Sendable {
         }
     }
 
+    /// Sequential reads through the page cache go as fast as the kernel's readahead lets
+    /// them: raise it from 128 KiB, as root can, through the mount's bdi in sysfs.
+    private func raiseReadAhead() {
+        guard geteuid() == 0, let device = Self.deviceNumber(of: mountpoint) else { return }
+        let path = "/sys/class/bdi/\(device)/read_ahead_kb"
+        do {
+            try "\(Self.readAheadKiB)".write(toFile: path, atomically: false, encoding: .utf8)
+            Log.debug("readahead of \(mountpoint) raised to \(Self.readAheadKiB) KiB")
+        } catch {
+            Log.debug("cannot raise the readahead of \(mountpoint) (\(path)): \(error)")
+        }
+    }
+
     private static func unmount(_ mountpoint: String, lazy: Bool) -> Bool {
         if geteuid() == 0 {
             return umount2(mountpoint, lazy ? Int32(MNT_DETACH) : 0) == 0
@@ -115,15 +141,31 @@ public final class FuseMount: @unchecked Sendable {
         }
     }
 
-    /// The FUSE connection number (the mount's minor device number) from
-    /// /proc/self/mountinfo: reading it does not call into the filesystem.
+    /// The FUSE connection number: the mount's minor device number.
     static func connectionID(of mountpoint: String) -> String? {
+        deviceNumber(of: mountpoint)?.split(separator: ":").last.map(String.init)
+    }
+
+    /// The mount's "major:minor" from /proc/self/mountinfo: reading it does not call
+    /// into the filesystem (a stat of the mountpoint would, and before the loop serves,
+    /// never return). `mountpoint` must be resolved already.
+    static func deviceNumber(of mountpoint: String) -> String? {
         guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
-        let target = (mountpoint as NSString).standardizingPath
+        // mountinfo escapes space, tab, newline and backslash as octal.
+        var target = ""
+        for character in mountpoint {
+            switch character {
+            case " ": target += "\\040"
+            case "\t": target += "\\011"
+            case "\n": target += "\\012"
+            case "\\": target += "\\134"
+            default: target.append(character)
+            }
+        }
         for line in table.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count > 4, fields[4] == target else { continue }
-            return fields[2].split(separator: ":").last.map(String.init)
+            return String(fields[2])
         }
         return nil
     }

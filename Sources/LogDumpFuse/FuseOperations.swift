@@ -15,6 +15,13 @@ final class FuseContext: Sendable {
 enum FuseOperations {
     static func table() -> fuse_lowlevel_ops {
         var ops = fuse_lowlevel_ops()
+        ops.`init` = { _, conn in
+            // 1 MiB requests: max_read must equal the -o max_read the mount passed; in
+            // libfuse 3.14 max_write is what raises max_pages, hence read requests too.
+            conn!.pointee.max_read = UInt32(FuseMount.maxRequest)
+            conn!.pointee.max_readahead = UInt32(FuseMount.maxRequest)
+            conn!.pointee.max_write = UInt32(FuseMount.maxRequest)
+        }
         ops.lookup = { req, parent, name in
             let name = String(cString: name!)
             FuseOperations.reply(req) { fs throws(Errno) in
@@ -36,7 +43,7 @@ enum FuseOperations {
                 let opened = try fs.open(Inode(ino))
                 fi!.pointee.fh = opened.handle
                 ldfs_fi_set_direct_io(fi, opened.directIO ? 1 : 0)
-                ldfs_fi_set_keep_cache(fi, opened.directIO ? 0 : 1) // exports never change
+                ldfs_fi_set_keep_cache(fi, !opened.directIO && opened.keepCache ? 1 : 0)
                 fuse_reply_open(req, fi)
             }
         }

@@ -19,8 +19,8 @@ public final class DiskBlockCache: Sendable {
     public let blockSize: Int
     private let state: Mutex<State>
 
-    /// The directory itself, VERSION, stats.json and exports/.
-    static let fixedCharge = 4 * 4096
+    /// The directory itself, lock (it holds a pid), VERSION, stats.json and exports/.
+    static let fixedCharge = 5 * 4096
     /// An export's directory and its export.json.
     static let exportCharge = 2 * 4096
     /// A block file's pages plus a generous share of its directory's entries.
@@ -108,20 +108,25 @@ public final class DiskBlockCache: Sendable {
             return (export.identity, Self.validatorHash(export.record.validator))
         }
         guard let expected else { return nil }
-        switch Files.read(directory.blockPath(id, key.index), limit: BlockFile.headerSize + blockSize) {
+        switch readBlockFile(id, key.index) {
         case .failure(.noEntry):
             return nil // evicted meanwhile
         case .failure(let error):
             drop(diskKey, key, because: "cannot read it: \(error)")
             return nil
-        case .success(let bytes):
-            if let problem = Self.check(bytes, index: key.index, identity: expected.identity,
+        case .success(let file):
+            if let problem = Self.check(file.header, file.body, index: key.index, identity: expected.identity,
                                         validator: expected.validator, blockSize: blockSize) {
                 drop(diskKey, key, because: problem)
                 return nil
             }
-            return Array(bytes[BlockFile.headerSize...])
+            return file.body
         }
+    }
+
+    private func readBlockFile(_ id: String, _ index: Int) -> Result<(header: [UInt8], body: [UInt8]), Errno> {
+        Files.read(directory.blockPath(id, index), headerSize: BlockFile.headerSize,
+                   limit: BlockFile.headerSize + blockSize)
     }
 
     public func contains(_ key: BlockKey) -> Bool {
@@ -130,16 +135,17 @@ public final class DiskBlockCache: Sendable {
     }
 
     /// Why a block file may not be served, or nil when it may.
-    static func check(_ bytes: [UInt8], index: Int, identity: UInt64, validator: UInt64, blockSize: Int) -> String? {
-        guard let header = BlockFile.decode(bytes[...]) else { return "its header is damaged" }
-        let length = bytes.count - BlockFile.headerSize
+    static func check(_ headerBytes: [UInt8], _ data: [UInt8], index: Int, identity: UInt64, validator: UInt64,
+                      blockSize: Int) -> String? {
+        guard let header = BlockFile.decode(headerBytes[...]) else { return "its header is damaged" }
+        let length = data.count
         guard header.index == UInt64(index) else { return "it holds block \(header.index)" }
         guard header.length == UInt64(length), length <= blockSize else {
             return "it holds \(length) bytes where its header says \(header.length)"
         }
         guard header.identity == identity else { return "it belongs to another export" }
         guard header.validator == validator else { return "it was fetched before the export changed" }
-        guard header.dataHash == BlockFile.hash(bytes[BlockFile.headerSize...]) else { return "its checksum does not match" }
+        guard header.dataHash == BlockFile.hash(data) else { return "its checksum does not match" }
         return nil
     }
 
@@ -206,9 +212,10 @@ public final class DiskBlockCache: Sendable {
         var bad = 0
         for (key, identity, validator) in keys {
             let problem: String?
-            switch Files.read(directory.blockPath(key.export, key.index), limit: BlockFile.headerSize + blockSize) {
-            case .success(let bytes):
-                problem = Self.check(bytes, index: key.index, identity: identity, validator: validator, blockSize: blockSize)
+            switch readBlockFile(key.export, key.index) {
+            case .success(let file):
+                problem = Self.check(file.header, file.body, index: key.index, identity: identity,
+                                     validator: validator, blockSize: blockSize)
             case .failure(let error):
                 problem = "cannot read it: \(error)"
             }

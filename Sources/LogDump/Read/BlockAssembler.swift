@@ -22,7 +22,7 @@ final class BlockAssembler: TransferSink {
 
     func begin(_ head: ResponseHead) -> Bool {
         validator = head.validator
-        if let validator { _ = loader.cache.noteValidator(validator, for: target.location) }
+        if let validator { loader.noteValidator(validator, for: target.location) }
         if let total = head.totalSize { loader.learn(size: total, of: target.location) }
         if head.rangeHonoured {
             guard head.bodyOffset == loader.startOffset(of: target.index) else {

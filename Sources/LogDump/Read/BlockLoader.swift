@@ -19,6 +19,8 @@ public final class BlockLoader: @unchecked Sendable {
     private var jobs: [BlockKey] = []
     private var streams: [ExportLocation: StreamPosition] = [:]
     private var learnedSizes: [ExportLocation: UInt64] = [:]
+    /// Bumped each time an export is seen to have changed on the server.
+    private var generations: [ExportLocation: Int] = [:]
     private var nextStreamID = 0
     private var stopping = false
 
@@ -74,6 +76,19 @@ public final class BlockLoader: @unchecked Sendable {
     /// EOF), in this mount or, through a disk cache, an earlier one.
     public func learnedSize(of location: ExportLocation) -> UInt64? {
         monitor.withLock { learnedSizes[location] } ?? cache.recordedSize(of: location)
+    }
+
+    /// How many times the export has been seen to change on the server: a reader that
+    /// opened it under another generation may have served bytes of the old version.
+    public func generation(of location: ExportLocation) -> Int {
+        monitor.withLock { generations[location, default: 0] }
+    }
+
+    /// The answer to a fetch carried a validator; when it tells of a change, cached
+    /// blocks of the export are dropped and the export's generation moves on.
+    func noteValidator(_ validator: String, for location: ExportLocation) {
+        guard cache.noteValidator(validator, for: location) else { return }
+        monitor.withLock { generations[location, default: 0] += 1 }
     }
 
     func startOffset(of index: Int) -> UInt64 { UInt64(index) * UInt64(options.blockSize) }

@@ -5,20 +5,44 @@ public final class ExportReader: Sendable {
     /// The size the file was opened with, if known; reads stop there.
     public let size: UInt64?
     private let loader: BlockLoader
+    /// The export's generation when the file was opened.
+    private let generation: Int
 
     public init(location: ExportLocation, size: UInt64?, loader: BlockLoader) {
         self.location = location
         self.size = size
         self.loader = loader
+        self.generation = loader.generation(of: location)
     }
 
-    /// Up to `count` bytes from `offset`; fewer only at the end of the export.
-    public func read(at offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
+    /// Up to `count` bytes from `offset`, or ESTALE once the export has changed on the
+    /// server since the file was opened: its earlier reads may have been of the old
+    /// version, and old and new bytes must never mix in one copy.
+    public func read(at offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8> {
+        let bytes = try readBlocks(at: offset, count: count)
+        guard loader.generation(of: location) == generation else {
+            Log.warning("\(location.key) changed on the server while open: its reads fail with ESTALE; open it again")
+            throw Errno.stale
+        }
+        return bytes
+    }
+
+    /// Up to `count` bytes from `offset`; fewer only at the end of the export. A read
+    /// within one block is a slice of the cached block, not a copy.
+    private func readBlocks(at offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8> {
         let blockSize = UInt64(loader.options.blockSize)
         var end = offset + UInt64(count)
         if let size { end = min(end, size) }
+        guard end > offset else { return [] }
+        let first = Int(offset / blockSize)
+        if Int((end - 1) / blockSize) == first {
+            let block = try loader.block(BlockKey(location, first))
+            let within = Int(offset % blockSize)
+            guard within < block.count else { return [] } // past the end of the export
+            return block[within..<min(block.count, within + Int(end - offset))]
+        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(end > offset ? end - offset : 0))
+        bytes.reserveCapacity(Int(end - offset))
         var position = offset
         while position < end {
             let block = try loader.block(BlockKey(location, Int(position / blockSize)))
@@ -29,6 +53,6 @@ public final class ExportReader: Sendable {
             position += UInt64(take)
             if block.count < Int(blockSize) && within + take == block.count { break } // last block
         }
-        return bytes
+        return bytes[...]
     }
 }

@@ -7,22 +7,37 @@ import Glibc
 enum Files {
     /// The whole file, or the errno that stopped reading it.
     static func read(_ path: String, limit: Int) -> Result<[UInt8], Errno> {
+        read(path, headerSize: 0, limit: limit).map(\.body)
+    }
+
+    /// A file as its first `headerSize` bytes and the rest, each in an array of its own
+    /// (so the rest needs no copying out), or the errno that stopped reading it.
+    static func read(_ path: String, headerSize: Int, limit: Int) -> Result<(header: [UInt8], body: [UInt8]), Errno> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(Errno(errno)) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(Errno(errno)) }
         let size = Int(info.st_size)
-        guard size <= limit else { return .failure(.invalid) }
-        var bytes = [UInt8](repeating: 0, count: size)
+        guard size <= limit, size >= headerSize else { return .failure(.invalid) }
+        var header = [UInt8](repeating: 0, count: headerSize)
+        var body = [UInt8](repeating: 0, count: size - headerSize)
+        if let error = readFully(fd, into: &header, at: 0) ?? readFully(fd, into: &body, at: headerSize) {
+            return .failure(error)
+        }
+        return .success((header, body))
+    }
+
+    private static func readFully(_ fd: Int32, into bytes: inout [UInt8], at offset: Int) -> Errno? {
         var done = 0
-        while done < size {
-            let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
+        while done < bytes.count {
+            let wanted = bytes.count - done
+            let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, wanted, off_t(offset + done)) }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return .failure(count < 0 ? Errno(errno) : .io) }
+            guard count > 0 else { return count < 0 ? Errno(errno) : .io }
             done += count
         }
-        return .success(bytes)
+        return nil
     }
 
     /// Writes `parts` to a new file at `temporary` (mode 0600), then renames it to `path`:
