@@ -94,3 +94,86 @@ final class DiskCacheMountTests: MountTestCase {
         }
     }
 }
+
+/// Damage of other shapes than a flipped byte: what a crash, a stray copy or an old
+/// version of logdumpfs may leave in the cache directory.
+final class DamagedCacheTests: MountTestCase {
+    /// A truncated block, an empty one, one renamed over another index, and a stray
+    /// temporary file: the bytes stay exact and exactly the three bad blocks are fetched.
+    func testTruncatedEmptyAndMisplacedBlocksAreFetchedAgain() throws {
+        let harness = try mountedHarness()
+        let big = try Fixture.big
+        assertExact(harness, [big], "(cold)")
+        assertUnmounts(harness)
+        let blocks = harness.blockFilesOfBiggestExport()
+        XCTAssertGreaterThanOrEqual(blocks.count, 5, "\(blocks)")
+        guard blocks.count >= 5 else { return }
+        XCTAssertEqual(truncate(blocks[1], 64 + 1000), 0)
+        XCTAssertEqual(truncate(blocks[2], 0), 0)
+        XCTAssertEqual(unlink(blocks[4]), 0)
+        XCTAssertEqual(link(blocks[3], blocks[4]), 0) // block 3's bytes under block 4's name
+        let stray = (blocks[0] as NSString).deletingLastPathComponent + "/.tmp-7-12345"
+        XCTAssertTrue(FileManager.default.createFile(atPath: stray, contents: Data(repeating: 7, count: 5000)))
+
+        harness.emulator.resetCounters()
+        try harness.mount(extraArguments: DiskCacheMountTests.smallMemory)
+        assertExact(harness, [big], "(after damaging blocks)")
+        // Block 2 (empty) is swept at start; 1 and 4 fail their check when read.
+        XCTAssertEqual(harness.emulator.contentRequestCount, 3, "requests; daemon said:\n\(harness.daemonOutput())")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stray), "the stray temporary file is still there")
+        assertUnmounts(harness)
+        let verify = try harness.logdumpfs(["cache", "verify", "--cache-dir", harness.cacheDirectory])
+        assertSucceeds(verify, "verify after the repairs")
+        XCTAssertTrue(verify.stdoutText.contains(", 0 bad"), "\(verify)")
+    }
+
+    /// A cache of another format version is discarded whole (with a warning), not misread.
+    func testCacheOfAnotherFormatIsDiscarded() throws {
+        let harness = try mountedHarness()
+        assertExact(harness)
+        assertUnmounts(harness)
+        let blocks = harness.blockFiles().count
+        try "logdumpfs cache format 0\n".write(toFile: harness.cacheDirectory + "/VERSION", atomically: true, encoding: .utf8)
+        harness.emulator.resetCounters()
+        try harness.mount()
+        XCTAssertEqual(harness.daemonLines(containing: "another format").count, 1, harness.daemonOutput())
+        assertExact(harness, "(after a format change)")
+        XCTAssertGreaterThanOrEqual(harness.emulator.contentRequestCount, blocks, "old-format blocks were used")
+    }
+
+    /// The export changes on the server between two mounts while half of it is cached:
+    /// a read gives the old bytes or the new ones (or fails), never a mix of both.
+    func testChangedExportIsNeverMixedWithCachedBlocks() throws {
+        let harness = try makeHarness()
+        let old = try harness.addRandomExport(bytes: 6 << 20)
+        try harness.writeManifest([ManifestItem(old)])
+        try harness.mount(extraArguments: DiskCacheMountTests.smallMemory)
+        assertExact(harness, [old], "(old version)")
+        assertUnmounts(harness)
+        // Keep blocks 0-2 only.
+        for block in harness.blockFiles() where MountHarness.blockIndex(block) > 2 { unlink(block) }
+
+        // The same size, other bytes, another mtime: another ETag and Last-Modified.
+        let served = "\(harness.exportsDirectory)/\(old.emulatorRelativePath)"
+        let replacement = harness.directory + "/replacement.bin"
+        XCTAssertTrue(harness.tools.run("head", ["-c", String(old.size), "/dev/urandom"], stdoutTo: replacement).succeeded)
+        XCTAssertEqual(unlink(served), 0)
+        try FileManager.default.linkItem(atPath: replacement, toPath: served)
+        XCTAssertTrue(harness.tools.run("touch", ["-d", "2027-01-01 00:00:00", served]).succeeded)
+        let newSum = String(harness.tools.run("sha256sum", [served]).stdoutText.prefix(64))
+
+        try harness.mount(extraArguments: DiskCacheMountTests.smallMemory)
+        let read = harness.tools.run("sha256sum", [harness.mounted(old)], timeout: 30)
+        let got = String(read.stdoutText.prefix(64))
+        let verdict = !read.succeeded ? "the read failed" : got == old.sha256 ? "old bytes" : got == newSum ? "new bytes" : "A MIX"
+        print("[changed export] read gave \(verdict)")
+        XCTAssertTrue(!read.succeeded || got == old.sha256 || got == newSum,
+                      "a read of a changed export mixed cached old blocks with new ones: \(read)\ndaemon said:\n\(harness.daemonOutput())")
+        // And once the change is known, a second read is wholly new.
+        let again = String(harness.tools.run("sha256sum", [harness.mounted(old)], timeout: 30).stdoutText.prefix(64))
+        print("[changed export] a second read gave \(again == old.sha256 ? "old bytes" : again == newSum ? "new bytes" : again == got ? "the same mix" : "another mix")")
+        assertExact(harness, [FixtureExport(projectID: old.projectID, serverID: old.serverID, exportID: old.exportID,
+                                            createdAt: old.createdAt, createdAtEpoch: old.createdAtEpoch, size: old.size,
+                                            sha256: newSum, fixturePath: replacement)], "(second read after the change)")
+    }
+}
