@@ -150,17 +150,20 @@ public final class DiskBlockCache: Sendable {
     }
 
     private func drop(_ diskKey: DiskKey, _ key: BlockKey, because problem: String) {
+        // Readers that raced to the same bad block: the one that removes it says so.
+        guard removeCorrupt(diskKey) else { return }
         Log.warning("cache: \(key) failed its check (\(problem)): dropped, fetching it again")
-        removeCorrupt(diskKey)
     }
 
-    private func removeCorrupt(_ key: DiskKey) {
+    /// Removes a block that failed its check; false when another thread already did.
+    private func removeCorrupt(_ key: DiskKey) -> Bool {
         state.withLock { state in
-            guard state.blocks.remove(key) != nil else { return }
+            guard state.blocks.remove(key) != nil else { return false }
             unlink(directory.blockPath(key.export, key.index))
             state.exports[key.export]?.blocks -= 1
             state.statistics.corruptBlocks += 1
             removeIfEmpty(key.export, &state)
+            return true
         }
     }
 
@@ -222,7 +225,7 @@ public final class DiskBlockCache: Sendable {
             guard let problem else { continue }
             bad += 1
             Log.warning("cache: \(directory.blockPath(key.export, key.index)) failed its check (\(problem)): dropped")
-            removeCorrupt(key)
+            _ = removeCorrupt(key)
         }
         return (keys.count, bad)
     }
