@@ -37,8 +37,11 @@ struct MountCommand: ParsableCommand {
                                valueName: "options"))
     var options: [String] = []
 
-    @Option(help: "Memory for cached blocks, e.g. 256M or 1G.")
+    @Option(help: "Memory for blocks in flight, fetched ahead and cached, e.g. 256M or 1G.")
     var memoryLimit: String = "256M"
+
+    @Option(help: "Most downloads in flight at once, over all files.")
+    var maxConnections: Int = 8
 
     @Option(help: "Directory of the disk cache (default: /var/cache/logdumpfs for root, else $XDG_CACHE_HOME/logdumpfs or ~/.cache/logdumpfs).")
     var cacheDir: String?
@@ -81,8 +84,12 @@ struct MountCommand: ParsableCommand {
         guard let block = ByteCount.parse(blockSize), block >= 4096, block <= 64 << 20 else {
             throw Preflight.Failure("--block-size \(blockSize): give a size from 4K to 64M")
         }
-        guard memory >= 2 * block else {
-            throw Preflight.Failure("--memory-limit \(memoryLimit) must hold at least two blocks of --block-size \(blockSize)")
+        guard (1...256).contains(maxConnections) else {
+            throw Preflight.Failure("--max-connections \(maxConnections): give 1 to 256")
+        }
+        // Each connection holds a block while it downloads; the rest caches and reads ahead.
+        guard memory >= (maxConnections + 2) * block else {
+            throw Preflight.Failure("--memory-limit \(memoryLimit) must hold --max-connections + 2 blocks of --block-size \(blockSize): at least \((maxConnections + 2) * block) bytes")
         }
         guard let cacheBytes = ByteCount.parse(cacheSize) else {
             throw Preflight.Failure("--cache-size \(cacheSize): not a size (say 512M or 20G, or 0 for no disk cache)")
@@ -97,8 +104,10 @@ struct MountCommand: ParsableCommand {
         curl.stallTimeout = .seconds(stallTimeout)
         var loader = LoaderOptions()
         loader.blockSize = block
+        loader.workers = maxConnections
+        loader.maxReadahead = min(64 << 20, (memory - maxConnections * block) / 4)
         return Daemon(manifest: manifest, mountpoint: mountpoint, token: StaticToken(token),
-                      curlOptions: curl, mountOptions: mountOptions, memoryLimit: memory,
+                      curlOptions: curl, mountOptions: mountOptions, memoryLimit: memory - maxConnections * block,
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
                       cacheSize: cacheBytes, loaderOptions: loader, fuseDebug: fuseDebug)
     }

@@ -24,6 +24,7 @@ final class BlockAssembler: TransferSink {
         validator = head.validator
         if let validator { loader.noteValidator(validator, for: target.location) }
         if let total = head.totalSize { loader.learn(size: total, of: target.location) }
+        loader.learn(rangeHonoured: head.rangeHonoured, of: target.location)
         if head.rangeHonoured {
             guard head.bodyOffset == loader.startOffset(of: target.index) else {
                 loader.fail(target, .badResponse("asked for bytes from \(loader.startOffset(of: target.index)), got them from \(head.bodyOffset)"))

@@ -16,9 +16,13 @@ public final class BlockLoader: @unchecked Sendable {
 
     // Guarded by `monitor`.
     private var flights: [BlockKey: Flight] = [:]
-    private var jobs: [BlockKey] = []
+    /// Blocks a reader waits for, fetched before any readahead.
+    private var demanded = JobQueue()
+    private var readahead = JobQueue()
     private var streams: [ExportLocation: StreamPosition] = [:]
     private var learnedSizes: [ExportLocation: UInt64] = [:]
+    /// Whether each export's server honoured Range, once an answer has told.
+    private var rangeHonoured: [ExportLocation: Bool] = [:]
     /// Bumped each time an export is seen to have changed on the server.
     private var generations: [ExportLocation: Int] = [:]
     private var nextStreamID = 0
@@ -57,6 +61,7 @@ public final class BlockLoader: @unchecked Sendable {
             if flights[key] == nil && cache.contains(key) { return nil }
             if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .success([]) }
             let flight = flights[key] ?? startFlight(for: key)
+            if flight.queued && !flight.started { demanded.push(key) } // readahead a reader now waits for
             _ = monitor.wait(until: deadline) { flight.result != nil }
             return .some(flight.result)
         }
@@ -93,23 +98,48 @@ public final class BlockLoader: @unchecked Sendable {
 
     func startOffset(of index: Int) -> UInt64 { UInt64(index) * UInt64(options.blockSize) }
 
+    func learn(rangeHonoured honoured: Bool, of location: ExportLocation) {
+        monitor.withLock { rangeHonoured[location] = honoured }
+    }
+
     // MARK: Flights and jobs (lock held)
 
-    private func startFlight(for key: BlockKey) -> Flight {
+    private func startFlight(for key: BlockKey, demanded isDemanded: Bool = true) -> Flight {
         let flight = Flight()
         flights[key] = flight
         if let stream = streams[key.location], stream.next <= key.index {
             monitor.broadcast() // wake the stream if it lingers, waiting for demand
             return flight
         }
-        enqueue(key, flight)
+        enqueue(key, flight, demanded: isDemanded)
         return flight
     }
 
-    private func enqueue(_ key: BlockKey, _ flight: Flight) {
+    private func enqueue(_ key: BlockKey, _ flight: Flight, demanded isDemanded: Bool = true) {
         flight.queued = true
-        jobs.append(key)
+        if isDemanded { demanded.push(key) } else { readahead.push(key) }
         monitor.broadcast()
+    }
+
+    /// Queues fetches of blocks a reader is expected to want soon, unless they are held,
+    /// on their way, or past the export's end. Returns at once. Before the server has
+    /// said whether it honours Range, nothing is fetched ahead (each fetch could be a
+    /// whole-body download); when it does not, the blocks wait for the open stream.
+    public func prefetch(_ location: ExportLocation, blocks: Range<Int>) {
+        guard !blocks.isEmpty else { return }
+        monitor.withLock {
+            guard let honoured = rangeHonoured[location], honoured || streams[location] != nil else { return }
+            let end = learnedSizes[location] ?? cache.recordedSize(of: location)
+            for index in blocks {
+                let key = BlockKey(location, index)
+                if let end, startOffset(of: index) >= end { break }
+                guard flights[key] == nil, !cache.contains(key) else { continue }
+                // Without Range, only blocks the open stream has yet to pass: one behind
+                // it would start a second whole-body download.
+                if !honoured, let stream = streams[location], index < stream.next { continue }
+                _ = startFlight(for: key, demanded: false)
+            }
+        }
     }
 
     private func workerLoop() {
@@ -118,17 +148,19 @@ public final class BlockLoader: @unchecked Sendable {
         }
     }
 
+    /// The next block to fetch: what readers wait for first, then readahead.
     private func nextJob() -> BlockKey? {
         monitor.withLock {
             while true {
                 if stopping { return nil }
-                if !jobs.isEmpty {
-                    let key = jobs.removeFirst()
-                    if flights[key] != nil { return key } // else a stream already delivered it
-                    continue
+                if let key = demanded.pop() ?? readahead.pop() {
+                    // Gone: a stream delivered it. Started: queued twice, already fetching.
+                    guard let flight = flights[key], !flight.started else { continue }
+                    flight.started = true
+                    return key
                 }
                 _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
-                    stopping || !jobs.isEmpty
+                    stopping || !demanded.isEmpty || !readahead.isEmpty
                 }
             }
         }
@@ -233,6 +265,29 @@ private final class Flight {
     var result: Result<[UInt8], RemoteError>?
     /// A fetch job is queued for it (rather than waiting for an open stream to pass it).
     var queued = false
+    /// A fetch thread has taken the job.
+    var started = false
+}
+
+/// Blocks waiting for a fetch thread, first in first out.
+private struct JobQueue {
+    private var keys: [BlockKey] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == keys.count }
+
+    mutating func push(_ key: BlockKey) { keys.append(key) }
+
+    mutating func pop() -> BlockKey? {
+        guard head < keys.count else { return nil }
+        let key = keys[head]
+        head += 1
+        if head == keys.count || head > 1024 {
+            keys.removeFirst(head)
+            head = 0
+        }
+        return key
+    }
 }
 
 /// Where an open whole-body stream of an export has got to.

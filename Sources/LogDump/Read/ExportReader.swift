@@ -1,5 +1,7 @@
-/// Reads byte ranges of one export through the block loader. One per open file: the
-/// place where sequential detection and readahead will live.
+import Synchronization
+
+/// Reads byte ranges of one export through the block loader, one per open file, and
+/// fetches ahead of sequential readers.
 public final class ExportReader: Sendable {
     public let location: ExportLocation
     /// The size the file was opened with, if known; reads stop there.
@@ -7,24 +9,43 @@ public final class ExportReader: Sendable {
     private let loader: BlockLoader
     /// The export's generation when the file was opened.
     private let generation: Int
+    private let readahead: Mutex<Readahead>
 
     public init(location: ExportLocation, size: UInt64?, loader: BlockLoader) {
         self.location = location
         self.size = size
         self.loader = loader
         self.generation = loader.generation(of: location)
+        let blockSize = loader.options.blockSize
+        self.readahead = Mutex(Readahead(initial: loader.options.initialReadahead / blockSize,
+                                         maximum: loader.options.maxReadahead / blockSize,
+                                         tolerance: UInt64(max(8 << 20, 2 * blockSize))))
     }
 
     /// Up to `count` bytes from `offset`, or ESTALE once the export has changed on the
     /// server since the file was opened: its earlier reads may have been of the old
     /// version, and old and new bytes must never mix in one copy.
     public func read(at offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8> {
+        prefetch(after: offset, count: count)
         let bytes = try readBlocks(at: offset, count: count)
         guard loader.generation(of: location) == generation else {
             Log.warning("\(location.key) changed on the server while open: its reads fail with ESTALE; open it again")
             throw Errno.stale
         }
         return bytes
+    }
+
+    /// Asks the loader for the blocks after this read that the readahead window covers.
+    private func prefetch(after offset: UInt64, count: Int) {
+        let end = offset + UInt64(count)
+        if let size, offset >= size { return }
+        let window = readahead.withLock { $0.observe(offset: offset, end: end) }
+        guard window > 0, count > 0 else { return }
+        let blockSize = UInt64(loader.options.blockSize)
+        let next = Int((end - 1) / blockSize) + 1
+        var last = next + window
+        if let size { last = min(last, Int((size + blockSize - 1) / blockSize)) }
+        loader.prefetch(location, blocks: next..<max(next, last))
     }
 
     /// Up to `count` bytes from `offset`; fewer only at the end of the export. A read

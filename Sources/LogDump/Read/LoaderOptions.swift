@@ -7,6 +7,9 @@ public struct LoaderOptions: Sendable {
     /// How long a whole-body stream (a server that ignores Range) stays open waiting
     /// for a reader to ask for the blocks it is about to pass.
     public var streamLinger: Duration = .seconds(2)
+    /// Readahead per open file: the first window, and the most it may grow to.
+    public var initialReadahead: Int = 1 << 20
+    public var maxReadahead: Int = 64 << 20
     /// The longest a reader waits for one block before it gets EIO.
     public var waitTimeout: Duration = .seconds(120)
 
