@@ -192,11 +192,12 @@ func fnv1a(_ s: String) -> UInt64 {
     s.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
 }
 
-/// A small deterministic generator; quality is irrelevant, reproducibility is not.
-struct SplitMix64 {
+/// A small deterministic generator (SplitMix64); quality is irrelevant, reproducibility
+/// is not. Public so that tests can replay a seeded run.
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9

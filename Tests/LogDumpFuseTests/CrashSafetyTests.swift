@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LogDumpEmulator
 import XCTest
 
 /// The daemon killed with SIGKILL in the middle of reads, again and again, leaves a cache
@@ -58,18 +59,5 @@ final class CrashSafetyTests: MountTestCase {
         // No crash leftovers: temporary files were swept by the last mount's scan.
         let leftovers = harness.tools.run("find", [harness.cacheDirectory, "-name", ".tmp-*"], timeout: 10)
         XCTAssertEqual(leftovers.stdoutText, "", "temporary files left in the cache")
-    }
-}
-
-/// A small, seeded generator (SplitMix64), so a failing run can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
