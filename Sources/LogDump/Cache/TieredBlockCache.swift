@@ -29,11 +29,16 @@ public final class TieredBlockCache: BlockCache {
         memory.contains(key) || disk?.contains(key) == true
     }
 
-    /// Stores a block fetched under `validator`, unless the export has changed since.
+    /// Keeps a block fetched under `validator` in memory, unless the export has changed since.
     public func store(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
         guard validators.withLock({ $0[key.location] }) == validator else { return }
         memory.store(bytes, for: key)
-        disk?.store(bytes, for: key, validator: validator)
+    }
+
+    /// Writes it to disk, under the same condition.
+    public func persist(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
+        guard let disk, validators.withLock({ $0[key.location] }) == validator else { return }
+        disk.store(bytes, for: key, validator: validator)
     }
 
     public func recordedSize(of location: ExportLocation) -> UInt64? {

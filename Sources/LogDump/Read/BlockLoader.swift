@@ -26,6 +26,8 @@ public final class BlockLoader: @unchecked Sendable {
     /// Bumped each time an export is seen to have changed on the server.
     private var generations: [ExportLocation: Int] = [:]
     private var nextStreamID = 0
+    /// Blocks being written to disk now: shutdown lets them finish.
+    private var persisting = 0
     private var stopping = false
 
     public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions()) {
@@ -40,6 +42,8 @@ public final class BlockLoader: @unchecked Sendable {
     }
 
     /// Stops the fetch threads once their current transfer ends; waiting readers get EIO.
+    /// Returns once blocks being written to disk are written (10 seconds at most), so a
+    /// block a reader has had is on disk for the next mount.
     public func shutdown() {
         monitor.withLock {
             stopping = true
@@ -48,6 +52,7 @@ public final class BlockLoader: @unchecked Sendable {
             }
             flights.removeAll()
             monitor.broadcast()
+            _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(10))) { persisting == 0 }
         }
     }
 
@@ -188,10 +193,17 @@ public final class BlockLoader: @unchecked Sendable {
     func deliver(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
         if !bytes.isEmpty { cache.store(bytes, for: key, validator: validator) }
         monitor.withLock {
+            if !bytes.isEmpty { persisting += 1 } // before any reader can see the block
             if let flight = flights.removeValue(forKey: key) {
                 flight.result = .success(bytes)
                 monitor.broadcast()
             }
+        }
+        guard !bytes.isEmpty else { return }
+        cache.persist(bytes, for: key, validator: validator)
+        monitor.withLock {
+            persisting -= 1
+            monitor.broadcast()
         }
     }
 
