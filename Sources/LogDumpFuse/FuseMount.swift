@@ -51,6 +51,7 @@ public final class FuseMount: @unchecked Sendable {
     /// Mounts and serves until the filesystem is unmounted (by `unmount()`, fusermount3 -u
     /// or umount). Call it on a thread that may block for the mount's lifetime.
     public func run() throws(MountError) {
+        ldfs_tune_malloc()
         var options = ["ro", "default_permissions", "fsname=\(settings.fsName)", "subtype=logdumpfs",
                        "max_read=\(Self.maxRequest)"]
         if settings.allowOther { options.append("allow_other") }
