@@ -122,3 +122,79 @@ private final class Results: @unchecked Sendable {
     func set(_ index: Int, _ value: Result<[UInt8], any Error>) { lock.withLock { slots[index] = value } }
     func get(_ index: Int) -> Result<[UInt8], any Error> { lock.withLock { slots[index]! } }
 }
+
+/// One export's readahead must not take every fetch thread: a reader of another export
+/// is served while the first export's transfers hang.
+final class ReadaheadFairnessTests: XCTestCase {
+    func testAHangingExportLeavesConnectionsForOthers() throws {
+        let slow = ReaderFixtures.location
+        let fast = ExportLocation(endpoint: slow.endpoint, key: ExportKey(projectID: "p1", serverID: "s1", exportID: "fast"))
+        let bytes = ReaderFixtures.bytes(64 * 4096)
+        let source = GatedSource(gated: slow, bytes: bytes, other: fast)
+        var options = LoaderOptions()
+        options.blockSize = 4096
+        options.workers = 4
+        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        defer { source.open(); loader.shutdown() }
+
+        source.allow(1) // the first answer tells the loader that Range is honoured
+        XCTAssertEqual(Array(try ExportReader(location: slow, size: nil, loader: loader).read(at: 0, count: 10)),
+                       Array(bytes[0..<10]))
+        loader.prefetch(slow, blocks: 1..<40) // every one of these hangs at the gate
+        XCTAssertTrue(source.waitUntilWaiting(atLeast: 2), "readahead did not start")
+        usleep(200_000) // time for any further fetch thread to reach the gate too
+        let other = Array(try ExportReader(location: fast, size: nil, loader: loader).read(at: 5000, count: 100))
+        XCTAssertFalse(source.isOpen, "the other export's read waited for the hanging one's gate")
+        XCTAssertEqual(other, Array(bytes[5000..<5100]))
+    }
+}
+
+/// A source whose transfers of one export wait at a gate (30 s at most), except the
+/// first `allow`ed ones.
+private final class GatedSource: ExportSource, @unchecked Sendable {
+    let memory = MemoryExportSource()
+    private let gated: ExportLocation
+    private let condition = NSCondition()
+    private var allowed = 0
+    private var waiting = 0
+    private(set) var isOpen = false
+
+    init(gated: ExportLocation, bytes: [UInt8], other: ExportLocation) {
+        self.gated = gated
+        memory.add(bytes, at: gated)
+        memory.add(bytes, at: other)
+    }
+
+    func allow(_ count: Int) { condition.withLock { allowed += count } }
+
+    /// Waits (10 s at most) until `count` transfers wait at the gate.
+    func waitUntilWaiting(atLeast count: Int) -> Bool {
+        condition.withLock {
+            let deadline = Date().addingTimeInterval(10)
+            while waiting < count && condition.wait(until: deadline) {}
+            return waiting >= count
+        }
+    }
+
+    func open() {
+        condition.withLock {
+            isOpen = true
+            condition.broadcast()
+        }
+    }
+
+    func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
+        if request.location == gated {
+            condition.withLock {
+                if allowed > 0 { allowed -= 1; return }
+                waiting += 1
+                condition.broadcast()
+                let deadline = Date().addingTimeInterval(30)
+                while !isOpen && condition.wait(until: deadline) {}
+                isOpen = true
+                waiting -= 1
+            }
+        }
+        try memory.transfer(request, into: sink)
+    }
+}

@@ -18,7 +18,12 @@ public final class BlockLoader: @unchecked Sendable {
     private var flights: [BlockKey: Flight] = [:]
     /// Blocks a reader waits for, fetched before any readahead.
     private var demanded = JobQueue()
-    private var readahead = JobQueue()
+    /// Readahead, per export, served in turn: one export's long readahead neither delays
+    /// another's nor takes every connection (see `readaheadPerExport`).
+    private var readahead: [ExportLocation: JobQueue] = [:]
+    private var readaheadTurn: [ExportLocation] = []
+    /// Fetches running now, per export.
+    private var running: [ExportLocation: Int] = [:]
     private var streams: [ExportLocation: StreamPosition] = [:]
     private var learnedSizes: [ExportLocation: UInt64] = [:]
     /// Whether each export's server honoured Range, once an answer has told.
@@ -122,8 +127,36 @@ public final class BlockLoader: @unchecked Sendable {
 
     private func enqueue(_ key: BlockKey, _ flight: Flight, demanded isDemanded: Bool = true) {
         flight.queued = true
-        if isDemanded { demanded.push(key) } else { readahead.push(key) }
+        if isDemanded {
+            demanded.push(key)
+        } else {
+            if readahead[key.location] == nil { readaheadTurn.append(key.location) }
+            readahead[key.location, default: JobQueue()].push(key)
+        }
         monitor.broadcast()
+    }
+
+    /// The most fetch threads one export's readahead may hold; the rest stay free for
+    /// other exports and for blocks readers wait for.
+    private var readaheadPerExport: Int { max(1, options.workers / 2) }
+
+    /// The next readahead block, taking exports in turn and skipping those at their limit.
+    private func popReadahead() -> BlockKey? {
+        for _ in 0..<readaheadTurn.count {
+            let location = readaheadTurn.removeFirst()
+            guard var queue = readahead[location] else { continue }
+            guard running[location, default: 0] < readaheadPerExport else {
+                readaheadTurn.append(location)
+                continue
+            }
+            let key = queue.pop()
+            if queue.isEmpty { readahead[location] = nil } else {
+                readahead[location] = queue
+                readaheadTurn.append(location)
+            }
+            if let key { return key }
+        }
+        return nil
     }
 
     /// Queues fetches of blocks a reader is expected to want soon, unless they are held,
@@ -150,6 +183,11 @@ public final class BlockLoader: @unchecked Sendable {
     private func workerLoop() {
         while let key = nextJob() {
             fetch(key)
+            monitor.withLock {
+                running[key.location, default: 1] -= 1
+                if running[key.location] == 0 { running[key.location] = nil }
+                monitor.broadcast()
+            }
         }
     }
 
@@ -158,14 +196,17 @@ public final class BlockLoader: @unchecked Sendable {
         monitor.withLock {
             while true {
                 if stopping { return nil }
-                if let key = demanded.pop() ?? readahead.pop() {
+                if let key = demanded.pop() ?? popReadahead() {
                     // Gone: a stream delivered it. Started: queued twice, already fetching.
                     guard let flight = flights[key], !flight.started else { continue }
                     flight.started = true
+                    running[key.location, default: 0] += 1
                     return key
                 }
+                // Woken by new jobs, and by fetches ending (an export under its limit again).
                 _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
-                    stopping || !demanded.isEmpty || !readahead.isEmpty
+                    stopping || !demanded.isEmpty
+                        || readaheadTurn.contains { running[$0, default: 0] < readaheadPerExport }
                 }
             }
         }
