@@ -200,3 +200,17 @@ final class DiskBlockCacheTests: XCTestCase {
         try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 }
+
+extension DiskBlockCacheTests {
+    /// A block file deleted behind the cache's back is a miss, and is forgotten.
+    func testADeletedBlockFileIsForgotten() throws {
+        let cache = DiskBlockCache(directory: try CacheDirectory(path: path), capacity: 1 << 20, blockSize: 4096)
+        let key = BlockKey(ReaderFixtures.location, 0)
+        cache.store(ReaderFixtures.bytes(4096), for: key, validator: nil)
+        let id = DiskBlockCache.exportID(ExportRecord.identity(of: ReaderFixtures.location, blockSize: 4096))
+        XCTAssertEqual(unlink(cache.directory.blockPath(id, 0)), 0)
+        XCTAssertNil(cache.block(for: key))
+        XCTAssertFalse(cache.contains(key))
+        XCTAssertEqual(cache.usage.blocks, 0)
+    }
+}

@@ -110,7 +110,13 @@ public final class DiskBlockCache: Sendable {
         guard let expected else { return nil }
         switch readBlockFile(id, key.index) {
         case .failure(.noEntry):
-            return nil // evicted meanwhile
+            // Evicted meanwhile, or deleted behind our back: either way, not held.
+            state.withLock { state in
+                guard state.blocks.remove(diskKey) != nil else { return }
+                state.exports[id]?.blocks -= 1
+                removeIfEmpty(id, &state)
+            }
+            return nil
         case .failure(let error):
             drop(diskKey, key, because: "cannot read it: \(error)")
             return nil

@@ -64,18 +64,22 @@ public final class BlockLoader: @unchecked Sendable {
     /// The block's bytes: `blockSize` of them, fewer for the export's last block, none
     /// past its end. Blocks the calling thread until the block arrives or the wait times out.
     public func block(_ key: BlockKey) throws(Errno) -> [UInt8] {
+        try block(key, lookups: 2)
+    }
+
+    private func block(_ key: BlockKey, lookups: Int) throws(Errno) -> [UInt8] {
         if let hit = cache.block(for: key) { return hit }
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
         let outcome: Result<[UInt8], RemoteError>?? = monitor.withLock {
             // Stored between the lookup above and this lock: read it outside the lock.
-            if flights[key] == nil && cache.contains(key) { return nil }
+            if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
             if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .success([]) }
             let flight = flights[key] ?? startFlight(for: key)
             if flight.queued && !flight.started { demanded.push(key) } // readahead a reader now waits for
             _ = monitor.wait(until: deadline) { flight.result != nil }
             return .some(flight.result)
         }
-        guard let outcome else { return try block(key) }
+        guard let outcome else { return try block(key, lookups: lookups - 1) }
         switch outcome {
         case .success(let bytes): return bytes
         case .failure(let error):
