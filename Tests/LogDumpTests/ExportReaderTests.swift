@@ -198,3 +198,32 @@ private final class GatedSource: ExportSource, @unchecked Sendable {
         try memory.transfer(request, into: sink)
     }
 }
+
+/// Readahead never has more than `maxReadahead` bytes queued or in flight.
+final class ReadaheadBudgetTests: XCTestCase {
+    func testReadaheadWaitsForRoom() throws {
+        let bytes = ReaderFixtures.bytes(200 * 4096)
+        let source = ReaderFixtures.source(bytes)
+        var options = LoaderOptions()
+        options.blockSize = 4096
+        options.workers = 4
+        options.maxReadahead = 4 * 4096
+        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        defer { loader.shutdown() }
+        _ = try loader.block(BlockKey(ReaderFixtures.location, 0)) // learns that Range is honoured
+        loader.prefetch(ReaderFixtures.location, blocks: 1..<200)
+        XCTAssertTrue(waitFor { source.requestCount == 5 })
+        usleep(100_000) // nothing more may come
+        XCTAssertEqual(source.requestCount, 5, "1 read + 4 blocks of readahead")
+        loader.prefetch(ReaderFixtures.location, blocks: 1..<200) // room again: the next 4
+        XCTAssertTrue(waitFor { source.requestCount == 9 })
+        XCTAssertEqual(try loader.block(BlockKey(ReaderFixtures.location, 8)), Array(bytes[(8 * 4096)..<(9 * 4096)]))
+        XCTAssertEqual(source.requestCount, 9, "block 8 came from readahead")
+    }
+
+    private func waitFor(_ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while !condition() && Date() < deadline { usleep(2_000) }
+        return condition()
+    }
+}

@@ -24,6 +24,9 @@ public final class BlockLoader: @unchecked Sendable {
     private var readaheadTurn: [ExportLocation] = []
     /// Fetches running now, per export.
     private var running: [ExportLocation: Int] = [:]
+    /// Readahead blocks queued or being fetched, over all files: at most `maxReadahead`
+    /// bytes' worth, so readahead waits for room rather than outgrowing memory.
+    private var readaheadInFlight = 0
     private var streams: [ExportLocation: StreamPosition] = [:]
     private var learnedSizes: [ExportLocation: UInt64] = [:]
     /// Whether each export's server honoured Range, once an answer has told.
@@ -52,10 +55,7 @@ public final class BlockLoader: @unchecked Sendable {
     public func shutdown() {
         monitor.withLock {
             stopping = true
-            for flight in flights.values where flight.result == nil {
-                flight.result = .failure(.network("shutting down"))
-            }
-            flights.removeAll()
+            for key in Array(flights.keys) { complete(key, .failure(.network("shutting down"))) }
             monitor.broadcast()
             _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(10))) { persisting == 0 }
         }
@@ -172,14 +172,18 @@ public final class BlockLoader: @unchecked Sendable {
         monitor.withLock {
             guard let honoured = rangeHonoured[location], honoured || streams[location] != nil else { return }
             let end = learnedSizes[location] ?? cache.recordedSize(of: location)
+            let room = options.maxReadahead / options.blockSize
             for index in blocks {
                 let key = BlockKey(location, index)
                 if let end, startOffset(of: index) >= end { break }
+                if readaheadInFlight >= room { break }
                 guard flights[key] == nil, !cache.contains(key) else { continue }
                 // Without Range, only blocks the open stream has yet to pass: one behind
                 // it would start a second whole-body download.
                 if !honoured, let stream = streams[location], index < stream.next { continue }
-                _ = startFlight(for: key, demanded: false)
+                let flight = startFlight(for: key, demanded: false)
+                flight.isReadahead = true
+                readaheadInFlight += 1
             }
         }
     }
@@ -239,10 +243,7 @@ public final class BlockLoader: @unchecked Sendable {
         if !bytes.isEmpty { cache.store(bytes, for: key, validator: validator) }
         monitor.withLock {
             if !bytes.isEmpty { persisting += 1 } // before any reader can see the block
-            if let flight = flights.removeValue(forKey: key) {
-                flight.result = .success(bytes)
-                monitor.broadcast()
-            }
+            complete(key, .success(bytes))
         }
         guard !bytes.isEmpty else { return }
         cache.persist(bytes, for: key, validator: validator)
@@ -253,12 +254,15 @@ public final class BlockLoader: @unchecked Sendable {
     }
 
     func fail(_ key: BlockKey, _ error: RemoteError) {
-        monitor.withLock {
-            if let flight = flights.removeValue(forKey: key) {
-                flight.result = .failure(error)
-                monitor.broadcast()
-            }
-        }
+        monitor.withLock { complete(key, .failure(error)) }
+    }
+
+    /// Ends a block's flight with its result and wakes its readers (lock held).
+    private func complete(_ key: BlockKey, _ result: Result<[UInt8], RemoteError>) {
+        guard let flight = flights.removeValue(forKey: key) else { return }
+        flight.result = result
+        if flight.isReadahead { readaheadInFlight -= 1 }
+        monitor.broadcast()
     }
 
     /// Remembers an export's size, in the cache too, so that a remount needs no probe.
@@ -301,12 +305,10 @@ public final class BlockLoader: @unchecked Sendable {
             if let id, streams[location]?.id == id { streams[location] = nil }
             for (key, flight) in flights where key.location == location {
                 if let size, startOffset(of: key.index) >= size {
-                    flights[key] = nil
-                    flight.result = .success([])
+                    complete(key, .success([]))
                 } else if !flight.queued && streams[location] == nil {
                     if let error {
-                        flights[key] = nil
-                        flight.result = .failure(error)
+                        complete(key, .failure(error))
                     } else {
                         enqueue(key, flight)
                     }
@@ -324,6 +326,8 @@ private final class Flight {
     var queued = false
     /// A fetch thread has taken the job.
     var started = false
+    /// Asked for by readahead, not (yet) by a reader.
+    var isReadahead = false
 }
 
 /// Blocks waiting for a fetch thread, first in first out.
