@@ -12,6 +12,10 @@ final class BlockAssembler: TransferSink {
     private var stoppedEarly = false
     /// The answer's ETag or Last-Modified: the version of the bytes being delivered.
     private var validator: String?
+    /// Where a ranged answer's bytes go when readers already wait for them, in place of
+    /// `buffer`, so that each can have its range as soon as it has arrived.
+    private var partial: PartialBlock?
+    private var partialCount = 0
 
     init(loader: BlockLoader, target: BlockKey) {
         self.loader = loader
@@ -31,6 +35,8 @@ final class BlockAssembler: TransferSink {
                 stoppedEarly = true
                 return false
             }
+            partial = loader.partialBlock(for: target)
+            if partial != nil { return true }
         } else {
             isStream = true
             index = 0
@@ -42,6 +48,14 @@ final class BlockAssembler: TransferSink {
     }
 
     func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let partial {
+            let take = min(partial.capacity - partialCount, bytes.count) // more than asked: ignore
+            guard take > 0 else { return true }
+            partial.write(UnsafeRawBufferPointer(rebasing: bytes[..<take]), at: partialCount)
+            partialCount += take
+            loader.advance(partial, to: partialCount)
+            return true
+        }
         var rest = bytes
         while !rest.isEmpty {
             if !isStream && buffer.count == blockSize { return true } // more than asked: ignore
@@ -64,6 +78,7 @@ final class BlockAssembler: TransferSink {
     /// The transfer ended without an error: deliver what is left. A body that ended on
     /// its own before a full block (or a whole body that ended at all) marks the export's end.
     func finish() {
+        if let partial { buffer = partial.copy(0..<partialCount) }
         guard !stoppedEarly else {
             if isStream { loader.streamEnded(target.location, id: streamID, size: nil, error: nil) }
             return

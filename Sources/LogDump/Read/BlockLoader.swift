@@ -64,30 +64,85 @@ public final class BlockLoader: @unchecked Sendable {
     /// The block's bytes: `blockSize` of them, fewer for the export's last block, none
     /// past its end. Blocks the calling thread until the block arrives or the wait times out.
     public func block(_ key: BlockKey) throws(Errno) -> [UInt8] {
-        try block(key, lookups: 2)
+        Array(try bytes(of: key, within: 0..<options.blockSize))
     }
 
-    private func block(_ key: BlockKey, lookups: Int) throws(Errno) -> [UInt8] {
-        if let hit = cache.block(for: key) { return hit }
+    /// Bytes `range` of a block (fewer where the export ends within it). While the block
+    /// is still arriving, returns as soon as the range has: a copy of it.
+    public func bytes(of key: BlockKey, within range: Range<Int>) throws(Errno) -> ArraySlice<UInt8> {
+        try bytes(of: key, within: range, lookups: 2)
+    }
+
+    private func bytes(of key: BlockKey, within range: Range<Int>, lookups: Int) throws(Errno) -> ArraySlice<UInt8> {
+        if let hit = cache.block(for: key) { return hit[clamped(range, hit.count)] }
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
-        let outcome: Result<[UInt8], RemoteError>?? = monitor.withLock {
+        let outcome: Outcome? = monitor.withLock {
             // Stored between the lookup above and this lock: read it outside the lock.
             if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
-            if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .success([]) }
+            if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .done(.success([])) }
             let flight = flights[key] ?? startFlight(for: key)
             if flight.queued && !flight.started { demanded.push(key) } // readahead a reader now waits for
-            _ = monitor.wait(until: deadline) { flight.result != nil }
-            return .some(flight.result)
+            flight.readers += 1
+            defer { flight.readers -= 1 }
+            _ = monitor.wait(until: deadline) {
+                if flight.result != nil { return true }
+                guard let partial = flight.partial else { return false }
+                if partial.filled >= range.upperBound { return true }
+                partial.wanted = min(partial.wanted, range.upperBound) // ask to be woken then
+                return false
+            }
+            if let result = flight.result { return .done(result) }
+            if let partial = flight.partial, partial.filled >= range.upperBound { return .partial(partial) }
+            return .timedOut
         }
-        guard let outcome else { return try block(key, lookups: lookups - 1) }
         switch outcome {
-        case .success(let bytes): return bytes
-        case .failure(let error):
+        case nil:
+            return try bytes(of: key, within: range, lookups: lookups - 1)
+        case .partial(let partial)?:
+            return partial.copy(range)[...]
+        case .done(.success(let block))?:
+            return block[clamped(range, block.count)]
+        case .done(.failure(let error))?:
             Log.warning("reading \(key) failed: \(error)")
             throw error.errno
-        case nil:
+        case .timedOut?:
             Log.warning("reading \(key) timed out after \(options.waitTimeout)")
             throw Errno.io
+        }
+    }
+
+    /// What a reader's wait for a block came to.
+    private enum Outcome {
+        case done(Result<[UInt8], RemoteError>)
+        case partial(PartialBlock)
+        case timedOut
+    }
+
+    private func clamped(_ range: Range<Int>, _ count: Int) -> Range<Int> {
+        min(range.lowerBound, count)..<min(range.upperBound, count)
+    }
+
+    // MARK: Blocks in progress (called by BlockAssembler on its fetch thread)
+
+    /// A buffer for the target block of a ranged fetch when readers already wait for it
+    /// (readahead fills whole blocks before anyone reads them, without one).
+    func partialBlock(for key: BlockKey) -> PartialBlock? {
+        monitor.withLock {
+            guard let flight = flights[key], flight.readers > 0 else { return nil }
+            let partial = PartialBlock(capacity: options.blockSize)
+            flight.partial = partial
+            monitor.broadcast() // its readers say how much of it they need
+            return partial
+        }
+    }
+
+    /// Publishes bytes written to a partial block, waking readers whose range is there.
+    func advance(_ partial: PartialBlock, to filled: Int) {
+        monitor.withLock {
+            partial.filled = filled
+            guard filled >= partial.wanted else { return }
+            partial.wanted = Int.max // each waiter asks again for what it still lacks
+            monitor.broadcast()
         }
     }
 
@@ -328,6 +383,10 @@ private final class Flight {
     var started = false
     /// Asked for by readahead, not (yet) by a reader.
     var isReadahead = false
+    /// Readers waiting now.
+    var readers = 0
+    /// The block as it arrives, when readers wait for it.
+    var partial: PartialBlock?
 }
 
 /// Blocks waiting for a fetch thread, first in first out.

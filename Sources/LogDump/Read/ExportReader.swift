@@ -57,22 +57,19 @@ public final class ExportReader: Sendable {
         guard end > offset else { return [] }
         let first = Int(offset / blockSize)
         if Int((end - 1) / blockSize) == first {
-            let block = try loader.block(BlockKey(location, first))
             let within = Int(offset % blockSize)
-            guard within < block.count else { return [] } // past the end of the export
-            return block[within..<min(block.count, within + Int(end - offset))]
+            return try loader.bytes(of: BlockKey(location, first), within: within..<(within + Int(end - offset)))
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(end - offset))
         var position = offset
         while position < end {
-            let block = try loader.block(BlockKey(location, Int(position / blockSize)))
             let within = Int(position % blockSize)
-            guard within < block.count else { break } // past the end of the export
-            let take = min(block.count - within, Int(end - position))
-            bytes.append(contentsOf: block[within..<(within + take)])
-            position += UInt64(take)
-            if block.count < Int(blockSize) && within + take == block.count { break } // last block
+            let wanted = min(Int(blockSize) - within, Int(end - position))
+            let piece = try loader.bytes(of: BlockKey(location, Int(position / blockSize)), within: within..<(within + wanted))
+            bytes.append(contentsOf: piece)
+            position += UInt64(piece.count)
+            if piece.count < wanted { break } // the export ends in this block
         }
         return bytes[...]
     }
