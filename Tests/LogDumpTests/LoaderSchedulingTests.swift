@@ -1,0 +1,157 @@
+import Foundation
+import LogDump
+import XCTest
+
+/// One export's readahead must not take every fetch thread: a reader of another export
+/// is served while the first export's transfers hang.
+final class ReadaheadFairnessTests: XCTestCase {
+    func testAHangingExportLeavesConnectionsForOthers() throws {
+        let slow = ReaderFixtures.location
+        let fast = ExportLocation(endpoint: slow.endpoint, key: ExportKey(projectID: "p1", serverID: "s1", exportID: "fast"))
+        let bytes = ReaderFixtures.bytes(64 * 4096)
+        let source = GatedSource(gated: slow, bytes: bytes, other: fast)
+        var options = LoaderOptions()
+        options.blockSize = 4096
+        options.workers = 4
+        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        defer { source.open(); loader.shutdown() }
+
+        source.allow(1) // the first answer tells the loader that Range is honoured
+        XCTAssertEqual(Array(try ExportReader(location: slow, size: nil, loader: loader).read(at: 0, count: 10)),
+                       Array(bytes[0..<10]))
+        loader.prefetch(slow, blocks: 1..<40) // every one of these hangs at the gate
+        XCTAssertTrue(source.waitUntilWaiting(atLeast: 2), "readahead did not start")
+        usleep(200_000) // time for any further fetch thread to reach the gate too
+        let other = Array(try ExportReader(location: fast, size: nil, loader: loader).read(at: 5000, count: 100))
+        XCTAssertFalse(source.isOpen, "the other export's read waited for the hanging one's gate")
+        XCTAssertEqual(other, Array(bytes[5000..<5100]))
+    }
+}
+
+/// A source whose transfers of one export wait at a gate (30 s at most), except the
+/// first `allow`ed ones.
+private final class GatedSource: ExportSource, @unchecked Sendable {
+    let memory = MemoryExportSource()
+    private let gated: ExportLocation
+    private let condition = NSCondition()
+    private var allowed = 0
+    private var waiting = 0
+    private(set) var isOpen = false
+
+    init(gated: ExportLocation, bytes: [UInt8], other: ExportLocation) {
+        self.gated = gated
+        memory.add(bytes, at: gated)
+        memory.add(bytes, at: other)
+    }
+
+    func allow(_ count: Int) { condition.withLock { allowed += count } }
+
+    /// Waits (10 s at most) until `count` transfers wait at the gate.
+    func waitUntilWaiting(atLeast count: Int) -> Bool {
+        condition.withLock {
+            let deadline = Date().addingTimeInterval(10)
+            while waiting < count && condition.wait(until: deadline) {}
+            return waiting >= count
+        }
+    }
+
+    func open() {
+        condition.withLock {
+            isOpen = true
+            condition.broadcast()
+        }
+    }
+
+    func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
+        if request.location == gated {
+            condition.withLock {
+                if allowed > 0 { allowed -= 1; return }
+                waiting += 1
+                condition.broadcast()
+                let deadline = Date().addingTimeInterval(30)
+                while !isOpen && condition.wait(until: deadline) {}
+                isOpen = true
+                waiting -= 1
+            }
+        }
+        try memory.transfer(request, into: sink)
+    }
+}
+
+/// Readahead never has more than `maxReadahead` bytes queued or in flight.
+final class ReadaheadBudgetTests: XCTestCase {
+    func testReadaheadWaitsForRoom() throws {
+        let bytes = ReaderFixtures.bytes(200 * 4096)
+        let source = ReaderFixtures.source(bytes)
+        var options = LoaderOptions()
+        options.blockSize = 4096
+        options.workers = 4
+        options.maxReadahead = 4 * 4096
+        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        defer { loader.shutdown() }
+        _ = try loader.block(BlockKey(ReaderFixtures.location, 0)) // learns that Range is honoured
+        loader.prefetch(ReaderFixtures.location, blocks: 1..<200)
+        XCTAssertTrue(waitFor { source.requestCount == 5 })
+        usleep(100_000) // nothing more may come
+        XCTAssertEqual(source.requestCount, 5, "1 read + 4 blocks of readahead")
+        loader.prefetch(ReaderFixtures.location, blocks: 1..<200) // room again: the next 4
+        XCTAssertTrue(waitFor { source.requestCount == 9 })
+        XCTAssertEqual(try loader.block(BlockKey(ReaderFixtures.location, 8)), Array(bytes[(8 * 4096)..<(9 * 4096)]))
+        XCTAssertEqual(source.requestCount, 9, "block 8 came from readahead")
+    }
+
+    private func waitFor(_ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while !condition() && Date() < deadline { usleep(2_000) }
+        return condition()
+    }
+}
+
+/// A reader waiting for a block's first bytes has them as soon as they arrive, not when
+/// the whole block has.
+final class PartialBlockTests: XCTestCase {
+    func testFirstBytesArriveBeforeTheBlockEnds() throws {
+        let bytes = ReaderFixtures.bytes(8192)
+        let source = HalfThenStallSource(bytes: bytes)
+        var options = LoaderOptions()
+        options.blockSize = 8192
+        options.workers = 2
+        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        defer { source.release(); loader.shutdown() }
+        let reader = ExportReader(location: ReaderFixtures.location, size: 8192, loader: loader)
+        XCTAssertEqual(Array(try reader.read(at: 100, count: 1000)), Array(bytes[100..<1100]))
+        XCTAssertTrue(source.isStalling, "the read waited for the rest of the block")
+        source.release()
+        XCTAssertEqual(Array(try reader.read(at: 5000, count: 3192)), Array(bytes[5000...]), "then the rest")
+    }
+}
+
+/// Answers with the first half of the range, then stalls (30 s at most) until released.
+private final class HalfThenStallSource: ExportSource, @unchecked Sendable {
+    private let bytes: [UInt8]
+    private let condition = NSCondition()
+    private var released = false
+    private var stalling = false
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Whether a transfer waits for release now.
+    var isStalling: Bool { condition.withLock { stalling } }
+
+    func release() { condition.withLock { released = true; condition.broadcast() } }
+
+    func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
+        let range = Int(request.range?.lowerBound ?? 0)..<min(bytes.count, Int(request.range?.upperBound ?? UInt64(bytes.count)))
+        guard sink.begin(ResponseHead(bodyOffset: UInt64(range.lowerBound), bodyLength: UInt64(range.count),
+                                      totalSize: UInt64(bytes.count), rangeHonoured: true)) else { return }
+        let half = range.lowerBound + range.count / 2
+        guard bytes[range.lowerBound..<half].withUnsafeBytes({ sink.receive($0) }) else { return }
+        condition.withLock {
+            stalling = true
+            let deadline = Date().addingTimeInterval(30)
+            while !released && condition.wait(until: deadline) {}
+            stalling = false
+        }
+        _ = bytes[half..<range.upperBound].withUnsafeBytes { sink.receive($0) }
+    }
+}
