@@ -87,9 +87,11 @@ struct MountCommand: ParsableCommand {
         guard (1...256).contains(maxConnections) else {
             throw Preflight.Failure("--max-connections \(maxConnections): give 1 to 256")
         }
-        // Each connection holds a block while it downloads; the rest caches and reads ahead.
-        guard memory >= (maxConnections + 2) * block else {
-            throw Preflight.Failure("--memory-limit \(memoryLimit) must hold --max-connections + 2 blocks of --block-size \(blockSize): at least \((maxConnections + 2) * block) bytes")
+        // Each connection holds a block while it downloads, and as many may wait to be
+        // written to disk; the rest caches and reads ahead.
+        let inFlight = 2 * maxConnections * block
+        guard memory >= inFlight + 2 * block else {
+            throw Preflight.Failure("--memory-limit \(memoryLimit) must hold 2 x --max-connections + 2 blocks of --block-size \(blockSize): at least \(inFlight + 2 * block) bytes")
         }
         guard let cacheBytes = ByteCount.parse(cacheSize) else {
             throw Preflight.Failure("--cache-size \(cacheSize): not a size (say 512M or 20G, or 0 for no disk cache)")
@@ -105,9 +107,10 @@ struct MountCommand: ParsableCommand {
         var loader = LoaderOptions()
         loader.blockSize = block
         loader.workers = maxConnections
-        loader.maxReadahead = min(64 << 20, (memory - maxConnections * block) / 4)
+        loader.pendingWrites = maxConnections
+        loader.maxReadahead = min(64 << 20, (memory - inFlight) / 4)
         return Daemon(manifest: manifest, mountpoint: mountpoint, token: StaticToken(token),
-                      curlOptions: curl, mountOptions: mountOptions, memoryLimit: memory - maxConnections * block,
+                      curlOptions: curl, mountOptions: mountOptions, memoryLimit: memory - inFlight,
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
                       cacheSize: cacheBytes, loaderOptions: loader, fuseDebug: fuseDebug)
     }

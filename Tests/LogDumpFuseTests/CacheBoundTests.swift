@@ -21,7 +21,7 @@ final class CacheBoundTests: MountTestCase {
         let large = try harness.addRandomExport(bytes: 12 << 20)
         let all = harness.exports + [large]
         try harness.writeManifest(all.map { ManifestItem($0) })
-        let arguments = ["--cache-size", cacheSize, "--memory-limit", "4M", "--max-connections", "2"]
+        let arguments = ["--cache-size", cacheSize, "--memory-limit", "6M", "--max-connections", "2"]
         // Twice: the second mount starts from a full cache and a stats.json.
         for run in 1...2 {
             try harness.mount(extraArguments: arguments)

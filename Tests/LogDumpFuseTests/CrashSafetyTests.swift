@@ -28,7 +28,7 @@ final class CrashSafetyTests: MountTestCase {
                 unlink(block)
                 forgotten += 1
             }
-            try harness.mount(extraArguments: ["--memory-limit", "4M", "--max-connections", "2"])
+            try harness.mount(extraArguments: ["--memory-limit", "6M", "--max-connections", "2"])
             // Alternate the target, so the small exports' blocks are also written at crash time.
             let target = round % 3 == 2 ? big : huge
             let reader = try harness.tools.start("dd", ["if=\(harness.mounted(target))", "of=/dev/null", "bs=1M"],
@@ -47,7 +47,7 @@ final class CrashSafetyTests: MountTestCase {
         print("[crash] " + crashes.joined(separator: "\n[crash] "))
 
         harness.emulator.resetCounters()
-        try harness.mount(extraArguments: ["--memory-limit", "4M", "--max-connections", "2"])
+        try harness.mount(extraArguments: ["--memory-limit", "6M", "--max-connections", "2"])
         assertExact(harness, all, "(after 10 crashes, seed \(seed))", timeout: 60)
         XCTAssertEqual(harness.daemonLines(containing: "failed its check"), [],
                        "a block written before a crash was damaged (seed \(seed)); daemon said:\n\(harness.daemonOutput())")

@@ -6,7 +6,7 @@ import XCTest
 /// is fetched again (and only it), and the cache's files are private to their owner.
 final class DiskCacheMountTests: MountTestCase {
     /// The memory tier can hold no more than two blocks, so every hit below is the disk's.
-    static let smallMemory = ["--memory-limit", "4M", "--max-connections", "2"]
+    static let smallMemory = ["--memory-limit", "6M", "--max-connections", "2"]
 
     func testRemountReadsEverythingFromDiskWithSizes() throws { try checkRemountWithoutRequests(includeSizes: true) }
     func testRemountReadsEverythingFromDiskProbedSizes() throws { try checkRemountWithoutRequests(includeSizes: false) }

@@ -34,8 +34,10 @@ public final class BlockLoader: @unchecked Sendable {
     /// Bumped each time an export is seen to have changed on the server.
     private var generations: [ExportLocation: Int] = [:]
     private var nextStreamID = 0
-    /// Blocks being written to disk now: shutdown lets them finish.
+    /// Blocks handed over and not yet written to disk; shutdown lets them be written.
     private var persisting = 0
+    /// Blocks waiting for the disk writer, at most `options.pendingWrites`.
+    private var writes: [(bytes: [UInt8], key: BlockKey, validator: String?)] = []
     private var stopping = false
 
     public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions()) {
@@ -47,6 +49,9 @@ public final class BlockLoader: @unchecked Sendable {
             thread.name = "logdumpfs-fetch-\(number)"
             thread.start()
         }
+        let writer = Thread { [self] in writerLoop() }
+        writer.name = "logdumpfs-disk-writer"
+        writer.start()
     }
 
     /// Stops the fetch threads once their current transfer ends; waiting readers get EIO.
@@ -301,10 +306,35 @@ public final class BlockLoader: @unchecked Sendable {
             complete(key, .success(bytes))
         }
         guard !bytes.isEmpty else { return }
-        cache.persist(bytes, for: key, validator: validator)
         monitor.withLock {
-            persisting -= 1
+            // A full queue holds the fetch back: the disk sets the pace, memory stays bounded.
+            _ = monitor.wait(until: MonotonicInstant.now().advanced(by: options.waitTimeout)) {
+                writes.count < options.pendingWrites
+            }
+            writes.append((bytes, key, validator))
             monitor.broadcast()
+        }
+    }
+
+    /// Writes delivered blocks to disk on a thread of its own, so that fetching goes on
+    /// meanwhile; after shutdown it empties its queue, then ends.
+    private func writerLoop() {
+        while true {
+            let next: (bytes: [UInt8], key: BlockKey, validator: String?)? = monitor.withLock {
+                while writes.isEmpty {
+                    if stopping { return nil }
+                    _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
+                        stopping || !writes.isEmpty
+                    }
+                }
+                return writes.removeFirst()
+            }
+            guard let next else { return }
+            cache.persist(next.bytes, for: next.key, validator: next.validator)
+            monitor.withLock {
+                persisting -= 1
+                monitor.broadcast()
+            }
         }
     }
 
