@@ -83,8 +83,9 @@ public final class FileSystem: Sendable {
     private func attributes(of node: CatalogNode, probing: Bool) -> Attributes {
         switch node.kind {
         case .directory:
+            // In this tree a directory holds directories only, or (exports/) files only.
             let children = catalog.children(of: node.inode) ?? []
-            let subdirectories = children.lazy.filter { $0.kind == .directory }.count
+            let subdirectories = children.first?.kind == .directory ? children.count : 0
             return Attributes(inode: node.inode, kind: .directory, mode: ownership.directoryMode,
                               size: 4096, links: UInt32(2 + subdirectories),
                               uid: ownership.uid, gid: ownership.gid, mtime: node.mtime, sizeKnown: true)
