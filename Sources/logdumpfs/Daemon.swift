@@ -13,7 +13,8 @@ struct Daemon {
     var token: any TokenSource
     var curlOptions = CurlOptions()
     var mountOptions: MountOptions
-    var memoryLimit: Int
+    /// Bytes of blocks the memory tier keeps (what --memory-limit leaves after blocks in flight).
+    var memoryCacheSize: Int
     /// The disk cache's directory and byte bound; a size of 0 keeps blocks in memory only.
     var cacheDirectory: String
     var cacheSize: Int
@@ -22,7 +23,7 @@ struct Daemon {
 
     /// `signals` must have been blocked before any thread started (see SignalWatcher).
     func run(signals: SignalWatcher) throws {
-        let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryLimit), disk: try openDiskCache())
+        let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryCacheSize), disk: try openDiskCache())
         let statistics = StatisticsWriter(cache: cache)
         defer { statistics.stop() }
         let source = CurlExportSource(token: token, options: curlOptions)

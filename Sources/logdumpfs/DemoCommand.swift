@@ -56,7 +56,7 @@ struct DemoCommand: ParsableCommand {
         fflush(nil) // all streams: stdout is not concurrency-safe to name
         let daemon = Daemon(manifest: manifest, mountpoint: mountpoint, token: StaticToken(token),
                             mountOptions: MountOptions(ownership: Ownership(uid: getuid(), gid: getgid())),
-                            memoryLimit: 256 << 20, cacheDirectory: "\(work)/cache", cacheSize: 256 << 20)
+                            memoryCacheSize: 240 << 20, cacheDirectory: "\(work)/cache", cacheSize: 256 << 20)
         try daemon.run(signals: signals)
     }
 

@@ -110,7 +110,7 @@ struct MountCommand: ParsableCommand {
         loader.pendingWrites = maxConnections
         loader.maxReadahead = min(64 << 20, (memory - inFlight) / 4)
         return Daemon(manifest: manifest, mountpoint: mountpoint, token: StaticToken(token),
-                      curlOptions: curl, mountOptions: mountOptions, memoryLimit: memory - inFlight,
+                      curlOptions: curl, mountOptions: mountOptions, memoryCacheSize: memory - inFlight,
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
                       cacheSize: cacheBytes, loaderOptions: loader, fuseDebug: fuseDebug)
     }
