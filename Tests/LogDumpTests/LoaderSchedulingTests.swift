@@ -155,3 +155,46 @@ private final class HalfThenStallSource: ExportSource, @unchecked Sendable {
         _ = bytes[half..<range.upperBound].withUnsafeBytes { sink.receive($0) }
     }
 }
+
+/// Random reads of bytes not cached fetch just those bytes; cached ones come from blocks.
+final class ExactRangeReadTests: XCTestCase {
+    func testRandomReadsFetchOnlyTheirBytes() throws {
+        let bytes = ReaderFixtures.bytes(64 * 4096)
+        let source = ReaderFixtures.source(bytes)
+        var options = LoaderOptions()
+        options.blockSize = 4096
+        options.workers = 2
+        options.sequentialTolerance = 8192
+        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        defer { loader.shutdown() }
+        let reader = ExportReader(location: ReaderFixtures.location, size: UInt64(bytes.count), loader: loader)
+        func read(_ offset: Int, _ count: Int) throws -> [UInt8] { Array(try reader.read(at: UInt64(offset), count: count)) }
+
+        XCTAssertEqual(try read(0, 100), Array(bytes[0..<100]))                 // block 0
+        XCTAssertEqual(try read(200_000, 100), Array(bytes[200_000..<200_100])) // one jump: blocks
+        XCTAssertEqual(try read(100_000, 100), Array(bytes[100_000..<100_100])) // random now
+        XCTAssertEqual(try read(150_000, 5000), Array(bytes[150_000..<155_000]))
+        let ranges = source.requestedRanges.compactMap { $0 }
+        XCTAssertTrue(ranges.contains(100_000..<100_100) && ranges.contains(150_000..<155_000), "\(ranges)")
+        for offset: UInt64 in [100_000, 150_000, 154_999] {
+            XCTAssertEqual(ranges.filter { $0.contains(offset) }.count, 1, "only the exact read fetched byte \(offset)")
+        }
+        let count = source.requestCount
+        XCTAssertEqual(try read(10, 20), Array(bytes[10..<30]), "a cached block serves a random read")
+        XCTAssertFalse(source.requestedRanges[count...].contains { $0?.contains(10) == true })
+    }
+
+    func testAServerThatIgnoresRangeIsReadThroughBlocks() throws {
+        let bytes = ReaderFixtures.bytes(64 * 4096)
+        let source = ReaderFixtures.source(bytes, range: false)
+        var options = LoaderOptions()
+        options.blockSize = 4096
+        options.sequentialTolerance = 8192
+        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        defer { loader.shutdown() }
+        let reader = ExportReader(location: ReaderFixtures.location, size: UInt64(bytes.count), loader: loader)
+        for offset in [0, 200_000, 100_000, 150_000] {
+            XCTAssertEqual(Array(try reader.read(at: UInt64(offset), count: 100)), Array(bytes[offset..<(offset + 100)]))
+        }
+    }
+}

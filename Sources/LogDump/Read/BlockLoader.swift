@@ -24,6 +24,8 @@ public final class BlockLoader: @unchecked Sendable {
     private var readaheadTurn: [ExportLocation] = []
     /// Fetches running now, per export.
     private var running: [ExportLocation: Int] = [:]
+    /// Exact ranges random readers wait for, fetched beside the blocks readers wait for.
+    private var rangeReads = [RangeRead]()
     /// Readahead blocks queued or being fetched, over all files: at most `maxReadahead`
     /// bytes' worth, so readahead waits for room rather than outgrowing memory.
     private var readaheadInFlight = 0
@@ -249,34 +251,111 @@ public final class BlockLoader: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        while let key = nextJob() {
-            fetch(key)
+        while let job = nextJob() {
+            let location: ExportLocation
+            switch job {
+            case .block(let key):
+                location = key.location
+                fetch(key)
+            case .range(let read):
+                location = read.location
+                fetch(read)
+            }
             monitor.withLock {
-                running[key.location, default: 1] -= 1
-                if running[key.location] == 0 { running[key.location] = nil }
+                running[location, default: 1] -= 1
+                if running[location] == 0 { running[location] = nil }
                 monitor.broadcast()
             }
         }
     }
 
-    /// The next block to fetch: what readers wait for first, then readahead.
-    private func nextJob() -> BlockKey? {
+    private enum Job {
+        case block(BlockKey)
+        case range(RangeRead)
+    }
+
+    /// The next thing to fetch: what readers wait for first, then readahead.
+    private func nextJob() -> Job? {
         monitor.withLock {
             while true {
                 if stopping { return nil }
-                if let key = demanded.pop() ?? popReadahead() {
-                    // Gone: a stream delivered it. Started: queued twice, already fetching.
-                    guard let flight = flights[key], !flight.started else { continue }
-                    flight.started = true
-                    running[key.location, default: 0] += 1
-                    return key
+                if let key = demanded.pop() {
+                    guard let job = start(key) else { continue }
+                    return job
+                }
+                if !rangeReads.isEmpty {
+                    let read = rangeReads.removeFirst()
+                    running[read.location, default: 0] += 1
+                    return .range(read)
+                }
+                if let key = popReadahead() {
+                    guard let job = start(key) else { continue }
+                    return job
                 }
                 // Woken by new jobs, and by fetches ending (an export under its limit again).
                 _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
-                    stopping || !demanded.isEmpty
+                    stopping || !demanded.isEmpty || !rangeReads.isEmpty
                         || readaheadTurn.contains { running[$0, default: 0] < readaheadPerExport }
                 }
             }
+        }
+    }
+
+    /// Marks a queued block as being fetched; nil when a stream delivered it already or
+    /// it was queued twice and is being fetched (lock held).
+    private func start(_ key: BlockKey) -> Job? {
+        guard let flight = flights[key], !flight.started else { return nil }
+        flight.started = true
+        running[key.location, default: 0] += 1
+        return .block(key)
+    }
+
+    // MARK: Exact ranges, for random reads
+
+    /// Fetches exactly `range` of an export, uncached, for a random reader: far less to
+    /// wait for than the block around it. Nil when the server is not known to honour
+    /// Range (the whole export could come back) or did not honour it this time: then
+    /// read through blocks.
+    public func read(_ location: ExportLocation, range: Range<UInt64>) throws(Errno) -> [UInt8]? {
+        let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
+        let outcome: Result<[UInt8]?, RemoteError>?? = monitor.withLock {
+            guard rangeHonoured[location] == true else { return .some(.success(nil)) }
+            let read = RangeRead(location: location, range: range)
+            rangeReads.append(read)
+            monitor.broadcast()
+            _ = monitor.wait(until: deadline) { read.result != nil }
+            return .some(read.result)
+        }
+        switch outcome {
+        case .some(.success(let bytes))?: return bytes
+        case .some(.failure(let error))?:
+            Log.warning("reading bytes \(range) of \(location.key) failed: \(error)")
+            throw error.errno
+        default:
+            Log.warning("reading bytes \(range) of \(location.key) timed out after \(options.waitTimeout)")
+            throw Errno.io
+        }
+    }
+
+    /// Whether a block is cached or on its way: then a random read joins it.
+    public func isHeldOrComing(_ key: BlockKey) -> Bool {
+        monitor.withLock { flights[key] != nil } || cache.contains(key)
+    }
+
+    private func fetch(_ read: RangeRead) {
+        let sink = RangeSink(expected: read.range)
+        let result: Result<[UInt8]?, RemoteError>
+        do {
+            try source.transfer(TransferRequest(location: read.location, range: read.range), into: sink)
+            result = .success(sink.honoured ? sink.bytes : nil)
+        } catch let error where error.isRangeNotSatisfiable {
+            result = .success([]) // past the end of the export
+        } catch {
+            result = .failure(error)
+        }
+        monitor.withLock {
+            read.result = result
+            monitor.broadcast()
         }
     }
 
@@ -322,9 +401,10 @@ public final class BlockLoader: @unchecked Sendable {
         while true {
             let next: (bytes: [UInt8], key: BlockKey, validator: String?)? = monitor.withLock {
                 while writes.isEmpty {
-                    if stopping { return nil }
+                    // `persisting` also counts blocks handed over but not queued yet.
+                    if stopping && persisting == 0 { return nil }
                     _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
-                        stopping || !writes.isEmpty
+                        (stopping && persisting == 0) || !writes.isEmpty
                     }
                 }
                 return writes.removeFirst()
@@ -417,6 +497,39 @@ private final class Flight {
     var readers = 0
     /// The block as it arrives, when readers wait for it.
     var partial: PartialBlock?
+}
+
+/// A random reader's exact range, and (once fetched) its bytes.
+private final class RangeRead {
+    let location: ExportLocation
+    let range: Range<UInt64>
+    var result: Result<[UInt8]?, RemoteError>?
+
+    init(location: ExportLocation, range: Range<UInt64>) {
+        self.location = location
+        self.range = range
+    }
+}
+
+/// Keeps the body of a ranged answer, if it is the range asked for; stops otherwise.
+private final class RangeSink: TransferSink {
+    let expected: Range<UInt64>
+    var bytes: [UInt8] = []
+    private(set) var honoured = false
+
+    init(expected: Range<UInt64>) { self.expected = expected }
+
+    func begin(_ head: ResponseHead) -> Bool {
+        honoured = head.rangeHonoured && head.bodyOffset == expected.lowerBound
+        bytes.reserveCapacity(expected.count)
+        return honoured
+    }
+
+    func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        let take = min(chunk.count, expected.count - bytes.count) // more than asked: ignore
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<take]))
+        return true // stopping would close a connection that can be kept
+    }
 }
 
 /// Blocks waiting for a fetch thread, first in first out.

@@ -19,33 +19,49 @@ public final class ExportReader: Sendable {
         let blockSize = loader.options.blockSize
         self.readahead = Mutex(Readahead(initial: loader.options.initialReadahead / blockSize,
                                          maximum: loader.options.maxReadahead / blockSize,
-                                         tolerance: UInt64(max(8 << 20, 2 * blockSize))))
+                                         tolerance: UInt64(max(loader.options.sequentialTolerance, 2 * blockSize))))
     }
 
     /// Up to `count` bytes from `offset`, or ESTALE once the export has changed on the
     /// server since the file was opened: its earlier reads may have been of the old
     /// version, and old and new bytes must never mix in one copy.
     public func read(at offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8> {
-        prefetch(after: offset, count: count)
-        let bytes = try readBlocks(at: offset, count: count)
+        let sequential = prefetch(after: offset, count: count)
+        var bytes = sequential ? nil : try readExactly(at: offset, count: count)
+        if bytes == nil { bytes = try readBlocks(at: offset, count: count) }
         guard loader.generation(of: location) == generation else {
             Log.warning("\(location.key) changed on the server while open: its reads fail with ESTALE; open it again")
             throw Errno.stale
         }
-        return bytes
+        return bytes ?? []
     }
 
-    /// Asks the loader for the blocks after this read that the readahead window covers.
-    private func prefetch(after offset: UInt64, count: Int) {
+    /// Asks the loader for the blocks after this read that the readahead window covers;
+    /// returns false when reads look random (no readahead).
+    private func prefetch(after offset: UInt64, count: Int) -> Bool {
         let end = offset + UInt64(count)
-        if let size, offset >= size { return }
+        if let size, offset >= size { return true }
         let window = readahead.withLock { $0.observe(offset: offset, end: end) }
-        guard window > 0, count > 0 else { return }
+        guard window > 0 else { return false }
+        guard count > 0 else { return true }
         let blockSize = UInt64(loader.options.blockSize)
         let next = Int((end - 1) / blockSize) + 1
         var last = next + window
         if let size { last = min(last, Int((size + blockSize - 1) / blockSize)) }
         loader.prefetch(location, blocks: next..<max(next, last))
+        return true
+    }
+
+    /// A random read of bytes neither cached nor on their way: just those bytes, fetched
+    /// uncached, rather than the blocks around them. Nil: read through blocks.
+    private func readExactly(at offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8>? {
+        let blockSize = UInt64(loader.options.blockSize)
+        var end = offset + UInt64(count)
+        if let size { end = min(end, size) }
+        guard end > offset else { return nil }
+        let blocks = Int(offset / blockSize)...Int((end - 1) / blockSize)
+        guard !blocks.contains(where: { loader.isHeldOrComing(BlockKey(location, $0)) }) else { return nil }
+        return try loader.read(location, range: offset..<end)?[...]
     }
 
     /// Up to `count` bytes from `offset`; fewer only at the end of the export. A read

@@ -10,6 +10,9 @@ public struct LoaderOptions: Sendable {
     /// Readahead per open file: the first window, and the most it may grow to.
     public var initialReadahead: Int = 1 << 20
     public var maxReadahead: Int = 64 << 20
+    /// How far a read may land from where the last one ended and still count as
+    /// sequential: the kernel's own readahead sends requests out of order.
+    public var sequentialTolerance: Int = 8 << 20
     /// Blocks fetched and waiting to be written to disk; more hold fetching back.
     public var pendingWrites: Int = 8
     /// The longest a reader waits for one block before it gets EIO.

@@ -20,6 +20,7 @@ public final class MemoryExportSource: ExportSource {
         var exports: [ExportLocation: [UInt8]] = [:]
         var behaviour = Behaviour()
         var requests = 0
+        var ranges: [Range<UInt64>?] = []
         var failures: [RemoteError] = []
     }
 
@@ -45,9 +46,13 @@ public final class MemoryExportSource: ExportSource {
     /// Requests answered so far, failed ones included.
     public var requestCount: Int { state.withLock { $0.requests } }
 
+    /// The range each request asked for, in order (nil: the whole export).
+    public var requestedRanges: [Range<UInt64>?] { state.withLock { $0.ranges } }
+
     public func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
         let (bytes, behaviour, failure) = state.withLock { state in
             state.requests += 1
+            state.ranges.append(request.range)
             let failure = state.failures.isEmpty ? nil : state.failures.removeFirst()
             return (state.exports[request.location], state.behaviour, failure)
         }
