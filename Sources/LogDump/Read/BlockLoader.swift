@@ -14,8 +14,8 @@ public final class BlockLoader: @unchecked Sendable {
     let cache: any BlockCache
     let monitor = Monitor()
 
-    // Guarded by `monitor`.
-    private var flights: [BlockKey: Flight] = [:]
+    // Guarded by `monitor`. Internal only for BlockLoader's extensions in other files.
+    var flights: [BlockKey: Flight] = [:]
     /// Blocks a reader waits for, fetched before any readahead.
     private var demanded = JobQueue()
     /// Readahead, per export, served in turn: one export's long readahead neither delays
@@ -25,22 +25,22 @@ public final class BlockLoader: @unchecked Sendable {
     /// Fetches running now, per export.
     private var running: [ExportLocation: Int] = [:]
     /// Exact ranges random readers wait for, fetched beside the blocks readers wait for.
-    private var rangeReads = [RangeRead]()
+    var rangeReads = [RangeRead]()
     /// Readahead blocks queued or being fetched, over all files: at most `maxReadahead`
     /// bytes' worth, so readahead waits for room rather than outgrowing memory.
     private var readaheadInFlight = 0
-    private var streams: [ExportLocation: StreamPosition] = [:]
-    private var learnedSizes: [ExportLocation: UInt64] = [:]
+    var streams: [ExportLocation: StreamPosition] = [:]
+    var learnedSizes: [ExportLocation: UInt64] = [:]
     /// Whether each export's server honoured Range, once an answer has told.
-    private var rangeHonoured: [ExportLocation: Bool] = [:]
+    var rangeHonoured: [ExportLocation: Bool] = [:]
     /// Bumped each time an export is seen to have changed on the server.
     private var generations: [ExportLocation: Int] = [:]
-    private var nextStreamID = 0
+    var nextStreamID = 0
     /// Blocks handed over and not yet written to disk; shutdown lets them be written.
     private var persisting = 0
     /// Blocks waiting for the disk writer, at most `options.pendingWrites`.
     private var writes: [(bytes: [UInt8], key: BlockKey, validator: String?)] = []
-    private var stopping = false
+    var stopping = false
 
     public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions()) {
         self.source = source
@@ -191,7 +191,7 @@ public final class BlockLoader: @unchecked Sendable {
         return flight
     }
 
-    private func enqueue(_ key: BlockKey, _ flight: Flight, demanded isDemanded: Bool = true) {
+    func enqueue(_ key: BlockKey, _ flight: Flight, demanded isDemanded: Bool = true) {
         flight.queued = true
         if isDemanded {
             demanded.push(key)
@@ -310,55 +310,6 @@ public final class BlockLoader: @unchecked Sendable {
         return .block(key)
     }
 
-    // MARK: Exact ranges, for random reads
-
-    /// Fetches exactly `range` of an export, uncached, for a random reader: far less to
-    /// wait for than the block around it. Nil when the server is not known to honour
-    /// Range (the whole export could come back) or did not honour it this time: then
-    /// read through blocks.
-    public func read(_ location: ExportLocation, range: Range<UInt64>) throws(Errno) -> [UInt8]? {
-        let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
-        let outcome: Result<[UInt8]?, RemoteError>?? = monitor.withLock {
-            guard rangeHonoured[location] == true else { return .some(.success(nil)) }
-            let read = RangeRead(location: location, range: range)
-            rangeReads.append(read)
-            monitor.broadcast()
-            _ = monitor.wait(until: deadline) { read.result != nil }
-            return .some(read.result)
-        }
-        switch outcome {
-        case .some(.success(let bytes))?: return bytes
-        case .some(.failure(let error))?:
-            Log.warning("reading bytes \(range) of \(location.key) failed: \(error)")
-            throw error.errno
-        default:
-            Log.warning("reading bytes \(range) of \(location.key) timed out after \(options.waitTimeout)")
-            throw Errno.io
-        }
-    }
-
-    /// Whether a block is cached or on its way: then a random read joins it.
-    public func isHeldOrComing(_ key: BlockKey) -> Bool {
-        monitor.withLock { flights[key] != nil } || cache.contains(key)
-    }
-
-    private func fetch(_ read: RangeRead) {
-        let sink = RangeSink(expected: read.range)
-        let result: Result<[UInt8]?, RemoteError>
-        do {
-            try source.transfer(TransferRequest(location: read.location, range: read.range), into: sink)
-            result = .success(sink.honoured ? sink.bytes : nil)
-        } catch let error where error.isRangeNotSatisfiable {
-            result = .success([]) // past the end of the export
-        } catch {
-            result = .failure(error)
-        }
-        monitor.withLock {
-            read.result = result
-            monitor.broadcast()
-        }
-    }
-
     // MARK: Fetching (on a fetch thread, lock not held)
 
     private func fetch(_ key: BlockKey) {
@@ -423,7 +374,7 @@ public final class BlockLoader: @unchecked Sendable {
     }
 
     /// Ends a block's flight with its result and wakes its readers (lock held).
-    private func complete(_ key: BlockKey, _ result: Result<[UInt8], RemoteError>) {
+    func complete(_ key: BlockKey, _ result: Result<[UInt8], RemoteError>) {
         guard let flight = flights.removeValue(forKey: key) else { return }
         flight.result = result
         if flight.isReadahead { readaheadInFlight -= 1 }
@@ -435,126 +386,4 @@ public final class BlockLoader: @unchecked Sendable {
         let changed = monitor.withLock { learnedSizes.updateValue(size, forKey: location) != size }
         if changed { cache.recordSize(size, of: location) }
     }
-
-    /// Registers a whole-body stream of the export unless one is open already; returns
-    /// its id, or nil when another stream is registered.
-    func streamStarted(_ location: ExportLocation) -> Int? {
-        monitor.withLock {
-            guard streams[location] == nil else { return nil }
-            nextStreamID += 1
-            streams[location] = StreamPosition(id: nextStreamID, next: 0)
-            return nextStreamID
-        }
-    }
-
-    /// Whether a stream that is about to deliver block `next` should go on: while it has
-    /// not reached `target`, and then as long as readers want blocks at or past `next`,
-    /// waiting up to `streamLinger` for one to ask.
-    func streamShouldContinue(_ location: ExportLocation, id: Int?, next: Int, target: Int) -> Bool {
-        monitor.withLock {
-            if let id, streams[location]?.id == id { streams[location]?.next = next }
-            if stopping { return false }
-            if next <= target { return true }
-            let deadline = MonotonicInstant.now().advanced(by: options.streamLinger)
-            return monitor.wait(until: deadline) {
-                stopping || flights.keys.contains { $0.location == location && $0.index >= next }
-            } && !stopping
-        }
-    }
-
-    /// A stream closed. At the end of the export (`size` known) every reader waiting for
-    /// a later block gets EOF; otherwise those that were waiting for this stream are
-    /// queued for fetching, or failed with `error`.
-    func streamEnded(_ location: ExportLocation, id: Int?, size: UInt64?, error: RemoteError?) {
-        monitor.withLock {
-            if let id, streams[location]?.id == id { streams[location] = nil }
-            for (key, flight) in flights where key.location == location {
-                if let size, startOffset(of: key.index) >= size {
-                    complete(key, .success([]))
-                } else if !flight.queued && streams[location] == nil {
-                    if let error {
-                        complete(key, .failure(error))
-                    } else {
-                        enqueue(key, flight)
-                    }
-                }
-            }
-            monitor.broadcast()
-        }
-    }
-}
-
-/// Readers waiting for one block; `result` is set once, under the loader's lock.
-private final class Flight {
-    var result: Result<[UInt8], RemoteError>?
-    /// A fetch job is queued for it (rather than waiting for an open stream to pass it).
-    var queued = false
-    /// A fetch thread has taken the job.
-    var started = false
-    /// Asked for by readahead, not (yet) by a reader.
-    var isReadahead = false
-    /// Readers waiting now.
-    var readers = 0
-    /// The block as it arrives, when readers wait for it.
-    var partial: PartialBlock?
-}
-
-/// A random reader's exact range, and (once fetched) its bytes.
-private final class RangeRead {
-    let location: ExportLocation
-    let range: Range<UInt64>
-    var result: Result<[UInt8]?, RemoteError>?
-
-    init(location: ExportLocation, range: Range<UInt64>) {
-        self.location = location
-        self.range = range
-    }
-}
-
-/// Keeps the body of a ranged answer, if it is the range asked for; stops otherwise.
-private final class RangeSink: TransferSink {
-    let expected: Range<UInt64>
-    var bytes: [UInt8] = []
-    private(set) var honoured = false
-
-    init(expected: Range<UInt64>) { self.expected = expected }
-
-    func begin(_ head: ResponseHead) -> Bool {
-        honoured = head.rangeHonoured && head.bodyOffset == expected.lowerBound
-        bytes.reserveCapacity(expected.count)
-        return honoured
-    }
-
-    func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        let take = min(chunk.count, expected.count - bytes.count) // more than asked: ignore
-        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<take]))
-        return true // stopping would close a connection that can be kept
-    }
-}
-
-/// Blocks waiting for a fetch thread, first in first out.
-private struct JobQueue {
-    private var keys: [BlockKey] = []
-    private var head = 0
-
-    var isEmpty: Bool { head == keys.count }
-
-    mutating func push(_ key: BlockKey) { keys.append(key) }
-
-    mutating func pop() -> BlockKey? {
-        guard head < keys.count else { return nil }
-        let key = keys[head]
-        head += 1
-        if head == keys.count || head > 1024 {
-            keys.removeFirst(head)
-            head = 0
-        }
-        return key
-    }
-}
-
-/// Where an open whole-body stream of an export has got to.
-private struct StreamPosition {
-    let id: Int
-    var next: Int
 }

@@ -1,0 +1,83 @@
+/// Exact ranges, for random reads: bytes neither cached nor on their way, fetched on
+/// their own rather than with the blocks around them.
+extension BlockLoader {
+    /// Fetches exactly `range` of an export, uncached, for a random reader: far less to
+    /// wait for than the block around it. Nil when the server is not known to honour
+    /// Range (the whole export could come back) or did not honour it this time: then
+    /// read through blocks.
+    public func read(_ location: ExportLocation, range: Range<UInt64>) throws(Errno) -> [UInt8]? {
+        let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
+        let outcome: Result<[UInt8]?, RemoteError>?? = monitor.withLock {
+            guard rangeHonoured[location] == true else { return .some(.success(nil)) }
+            let read = RangeRead(location: location, range: range)
+            rangeReads.append(read)
+            monitor.broadcast()
+            _ = monitor.wait(until: deadline) { read.result != nil }
+            return .some(read.result)
+        }
+        switch outcome {
+        case .some(.success(let bytes))?: return bytes
+        case .some(.failure(let error))?:
+            Log.warning("reading bytes \(range) of \(location.key) failed: \(error)")
+            throw error.errno
+        default:
+            Log.warning("reading bytes \(range) of \(location.key) timed out after \(options.waitTimeout)")
+            throw Errno.io
+        }
+    }
+
+    /// Whether a block is cached or on its way: then a random read joins it.
+    public func isHeldOrComing(_ key: BlockKey) -> Bool {
+        monitor.withLock { flights[key] != nil } || cache.contains(key)
+    }
+
+    func fetch(_ read: RangeRead) {
+        let sink = RangeSink(expected: read.range)
+        let result: Result<[UInt8]?, RemoteError>
+        do {
+            try source.transfer(TransferRequest(location: read.location, range: read.range), into: sink)
+            result = .success(sink.honoured ? sink.bytes : nil)
+        } catch let error where error.isRangeNotSatisfiable {
+            result = .success([]) // past the end of the export
+        } catch {
+            result = .failure(error)
+        }
+        monitor.withLock {
+            read.result = result
+            monitor.broadcast()
+        }
+    }
+}
+
+/// A random reader's exact range, and (once fetched) its bytes.
+final class RangeRead {
+    let location: ExportLocation
+    let range: Range<UInt64>
+    var result: Result<[UInt8]?, RemoteError>?
+
+    init(location: ExportLocation, range: Range<UInt64>) {
+        self.location = location
+        self.range = range
+    }
+}
+
+/// Keeps the body of a ranged answer, if it is the range asked for; stops otherwise.
+private final class RangeSink: TransferSink {
+    let expected: Range<UInt64>
+    var bytes: [UInt8] = []
+    private(set) var honoured = false
+
+    init(expected: Range<UInt64>) { self.expected = expected }
+
+    func begin(_ head: ResponseHead) -> Bool {
+        honoured = head.rangeHonoured && head.bodyOffset == expected.lowerBound
+        bytes.reserveCapacity(expected.count)
+        return honoured
+    }
+
+    func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        let take = min(chunk.count, expected.count - bytes.count) // more than asked: ignore
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<take]))
+        return true // stopping would close a connection that can be kept
+    }
+}
