@@ -111,11 +111,7 @@ public final class DiskBlockCache: Sendable {
         switch readBlockFile(id, key.index) {
         case .failure(.noEntry):
             // Evicted meanwhile, or deleted behind our back: either way, not held.
-            state.withLock { state in
-                guard state.blocks.remove(diskKey) != nil else { return }
-                state.exports[id]?.blocks -= 1
-                removeIfEmpty(id, &state)
-            }
+            _ = state.withLock { forget(diskKey, &$0) }
             return nil
         case .failure(let error):
             drop(diskKey, key, because: "cannot read it: \(error)")
@@ -164,11 +160,8 @@ public final class DiskBlockCache: Sendable {
     /// Removes a block that failed its check; false when another thread already did.
     private func removeCorrupt(_ key: DiskKey) -> Bool {
         state.withLock { state in
-            guard state.blocks.remove(key) != nil else { return false }
-            unlink(directory.blockPath(key.export, key.index))
-            state.exports[key.export]?.blocks -= 1
+            guard forget(key, &state) else { return false }
             state.statistics.corruptBlocks += 1
-            removeIfEmpty(key.export, &state)
             return true
         }
     }
@@ -329,17 +322,26 @@ public final class DiskBlockCache: Sendable {
     /// more bytes fit; false when even an empty cache could not hold them.
     private func makeRoom(_ needed: Int, _ state: inout State) -> Bool {
         while state.used + needed > capacity {
-            if let (victim, _) = state.blocks.removeOldest() {
-                unlink(directory.blockPath(victim.export, victim.index))
-                state.exports[victim.export]?.blocks -= 1
+            if let victim = state.blocks.leastRecentlyUsed {
+                forget(victim, &state)
                 state.statistics.evictedBlocks += 1
-                removeIfEmpty(victim.export, &state)
             } else if let empty = state.exports.first(where: { $0.value.blocks == 0 && $0.value.pins == 0 })?.key {
                 removeExport(empty, &state)
             } else {
                 return false
             }
         }
+        return true
+    }
+
+    /// Removes a block from the index and from disk, and its export once it holds
+    /// nothing; false when it was not indexed (another thread got there first).
+    @discardableResult
+    private func forget(_ key: DiskKey, _ state: inout State) -> Bool {
+        guard state.blocks.remove(key) != nil else { return false }
+        unlink(directory.blockPath(key.export, key.index))
+        state.exports[key.export]?.blocks -= 1
+        removeIfEmpty(key.export, &state)
         return true
     }
 

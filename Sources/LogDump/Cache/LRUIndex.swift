@@ -43,6 +43,9 @@ struct LRUIndex<Key: Hashable> {
         return node.charge
     }
 
+    /// The least recently used key, left in place.
+    var leastRecentlyUsed: Key? { oldest }
+
     /// Removes and returns the least recently used key.
     mutating func removeOldest() -> (key: Key, charge: Int)? {
         guard let key = oldest, let charge = remove(key) else { return nil }
