@@ -168,9 +168,9 @@ final class DiskBlockCacheTests: XCTestCase {
         func read() throws -> [UInt8] {
             // A fresh memory tier each time, as after a remount.
             let tiered = TieredBlockCache(memory: MemoryBlockCache(capacity: 1 << 20), disk: disk)
-            var options = LoaderOptions()
-            options.blockSize = blockSize
-            let loader = BlockLoader(source: source, cache: tiered, options: options)
+            let loader = ReaderFixtures.loader(source: source, cache: tiered) {
+                $0.blockSize = blockSize
+            }
             defer { loader.shutdown() }
             return try ReaderFixtures.readAll(ExportReader(location: location, size: UInt64(content.count), loader: loader), step: 1000)
         }

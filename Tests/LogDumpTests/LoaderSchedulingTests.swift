@@ -10,10 +10,9 @@ final class ReadaheadFairnessTests: XCTestCase {
         let fast = ExportLocation(endpoint: slow.endpoint, key: ExportKey(projectID: "p1", serverID: "s1", exportID: "fast"))
         let bytes = ReaderFixtures.bytes(64 * 4096)
         let source = GatedSource(gated: slow, bytes: bytes, other: fast)
-        var options = LoaderOptions()
-        options.blockSize = 4096
-        options.workers = 4
-        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        let loader = ReaderFixtures.loader(source: source) {
+            $0.workers = 4
+        }
         defer { source.open(); loader.shutdown() }
 
         source.allow(1) // the first answer tells the loader that Range is honoured
@@ -83,11 +82,10 @@ final class ReadaheadBudgetTests: XCTestCase {
     func testReadaheadWaitsForRoom() throws {
         let bytes = ReaderFixtures.bytes(200 * 4096)
         let source = ReaderFixtures.source(bytes)
-        var options = LoaderOptions()
-        options.blockSize = 4096
-        options.workers = 4
-        options.maxReadahead = 4 * 4096
-        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        let loader = ReaderFixtures.loader(source: source) {
+            $0.workers = 4
+            $0.maxReadahead = 4 * 4096
+        }
         defer { loader.shutdown() }
         _ = try loader.block(BlockKey(ReaderFixtures.location, 0)) // learns that Range is honoured
         loader.prefetch(ReaderFixtures.location, blocks: 1..<200)
@@ -113,10 +111,10 @@ final class PartialBlockTests: XCTestCase {
     func testFirstBytesArriveBeforeTheBlockEnds() throws {
         let bytes = ReaderFixtures.bytes(8192)
         let source = HalfThenStallSource(bytes: bytes)
-        var options = LoaderOptions()
-        options.blockSize = 8192
-        options.workers = 2
-        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        let loader = ReaderFixtures.loader(source: source) {
+            $0.blockSize = 8192
+            $0.workers = 2
+        }
         defer { source.release(); loader.shutdown() }
         let reader = ExportReader(location: ReaderFixtures.location, size: 8192, loader: loader)
         XCTAssertEqual(Array(try reader.read(at: 100, count: 1000)), Array(bytes[100..<1100]))
@@ -161,11 +159,10 @@ final class ExactRangeReadTests: XCTestCase {
     func testRandomReadsFetchOnlyTheirBytes() throws {
         let bytes = ReaderFixtures.bytes(64 * 4096)
         let source = ReaderFixtures.source(bytes)
-        var options = LoaderOptions()
-        options.blockSize = 4096
-        options.workers = 2
-        options.sequentialTolerance = 8192
-        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        let loader = ReaderFixtures.loader(source: source) {
+            $0.workers = 2
+            $0.sequentialTolerance = 8192
+        }
         defer { loader.shutdown() }
         let reader = ExportReader(location: ReaderFixtures.location, size: UInt64(bytes.count), loader: loader)
         func read(_ offset: Int, _ count: Int) throws -> [UInt8] { Array(try reader.read(at: UInt64(offset), count: count)) }
@@ -187,10 +184,9 @@ final class ExactRangeReadTests: XCTestCase {
     func testAServerThatIgnoresRangeIsReadThroughBlocks() throws {
         let bytes = ReaderFixtures.bytes(64 * 4096)
         let source = ReaderFixtures.source(bytes, range: false)
-        var options = LoaderOptions()
-        options.blockSize = 4096
-        options.sequentialTolerance = 8192
-        let loader = BlockLoader(source: source, cache: MemoryBlockCache(capacity: 1 << 20), options: options)
+        let loader = ReaderFixtures.loader(source: source) {
+            $0.sequentialTolerance = 8192
+        }
         defer { loader.shutdown() }
         let reader = ExportReader(location: ReaderFixtures.location, size: UInt64(bytes.count), loader: loader)
         for offset in [0, 200_000, 100_000, 150_000] {

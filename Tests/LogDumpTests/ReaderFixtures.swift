@@ -28,6 +28,15 @@ enum ReaderFixtures {
                            options: options)
     }
 
+    /// A loader of 4 KiB blocks over `source`, with the options a test sets.
+    static func loader(source: any ExportSource, cache: any BlockCache = MemoryBlockCache(capacity: 1 << 20),
+                       _ configure: (inout LoaderOptions) -> Void) -> BlockLoader {
+        var options = LoaderOptions()
+        options.blockSize = 4096
+        configure(&options)
+        return BlockLoader(source: source, cache: cache, options: options)
+    }
+
     static func source(_ bytes: [UInt8], range: Bool = true, length: Bool = true,
                        chunk: Int = 1000) -> MemoryExportSource {
         var behaviour = MemoryExportSource.Behaviour()
