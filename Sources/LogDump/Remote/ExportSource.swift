@@ -26,6 +26,14 @@ public struct ResponseHead: Sendable, Equatable {
 public protocol TransferSink: AnyObject {
     func begin(_ head: ResponseHead) -> Bool
     func receive(_ bytes: UnsafeRawBufferPointer) -> Bool
+    /// True once nobody wants the rest of the body (its readers were interrupted, or the
+    /// mount is stopping). Sources poll it while they wait, on a stall or before a retry,
+    /// and then stop within about a second; a stopped transfer is not an error.
+    var isCancelled: Bool { get }
+}
+
+extension TransferSink {
+    public var isCancelled: Bool { false }
 }
 
 /// One download: which export, which bytes, how long it may take.
