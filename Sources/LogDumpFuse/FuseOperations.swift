@@ -21,6 +21,11 @@ enum FuseOperations {
             conn!.pointee.max_read = UInt32(FuseMount.maxRequest)
             conn!.pointee.max_readahead = UInt32(FuseMount.maxRequest)
             conn!.pointee.max_write = UInt32(FuseMount.maxRequest)
+            // An O_DIRECT read sent as asynchronous requests waits for them in
+            // uninterruptible sleep, and the kernel never forwards FUSE_INTERRUPT for
+            // them: even kill -9 would wait for the network. Synchronous ones can be
+            // interrupted.
+            conn!.pointee.want &= ~UInt32(FUSE_CAP_ASYNC_DIO)
         }
         ops.lookup = { req, parent, name in
             let name = String(cString: name!)
