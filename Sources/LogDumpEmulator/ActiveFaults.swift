@@ -2,11 +2,12 @@
 /// Lives in a Mutex in `EmulatorState`; every method is quick and never blocks.
 struct ActiveFaults: Sendable {
     private(set) var plan: FaultPlan
-    private var dice: FaultDice
+    /// Seeded, so a run of faults can be repeated, unlike with the system generator.
+    private var dice: SplitMix64
 
     init(_ plan: FaultPlan) {
         self.plan = plan
-        dice = FaultDice(seed: plan.seed)
+        dice = SplitMix64(seed: plan.seed)
     }
 
     /// A new plan restarts the dice from its seed, so a test that sets a plan then
@@ -68,4 +69,9 @@ struct BodyCut: Sendable, Equatable {
         let at = afterBytes.map { max(0, $0) } ?? min(count - 1, Int(share * Double(count)))
         return at < count ? at : nil
     }
+}
+
+extension SplitMix64 {
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

@@ -72,6 +72,20 @@ extension Decoder {
     }
 }
 
+extension KeyedDecodingContainer {
+    /// Foundation on Linux reports a number that does not fit (`-1` or `1.5` for a count)
+    /// as invalid JSON without a path; this names the key instead.
+    func decodeWholeNumber<T: FixedWidthInteger & Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        do {
+            return try decodeIfPresent(type, forKey: key)
+        } catch {
+            if case DecodingError.typeMismatch = error { throw error }  // not a number: that says so
+            let range = T.min == 0 ? ", 0 or more" : ""
+            throw JSONProblem(description: "\(DecodingProblem.path(codingPath + [key])): must be a whole number\(range)")
+        }
+    }
+}
+
 /// Thrown from inside decoding; its text is already the whole message.
 struct JSONProblem: Error, CustomStringConvertible {
     let description: String

@@ -38,11 +38,11 @@ extension FaultPlan: Codable {
         }
         errorBurst = try c.decodeIfPresent(ErrorBurst.self, forKey: .errorBurst)
         retryAfter = try c.decodeIfPresent(String.self, forKey: .retryAfter)
-        latencyMilliseconds = try c.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? latencyMilliseconds
-        bandwidthBytesPerSecond = try c.decodeIfPresent(Int.self, forKey: .bandwidthBytesPerSecond)
+        latencyMilliseconds = try c.decodeWholeNumber(Int.self, forKey: .latencyMilliseconds) ?? latencyMilliseconds
+        bandwidthBytesPerSecond = try c.decodeWholeNumber(Int.self, forKey: .bandwidthBytesPerSecond)
         bodyFault = try c.decodeIfPresent(BodyFault.self, forKey: .bodyFault)
-        tokenLifetimeSeconds = try c.decodeIfPresent(Int.self, forKey: .tokenLifetimeSeconds) ?? tokenLifetimeSeconds
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        tokenLifetimeSeconds = try c.decodeWholeNumber(Int.self, forKey: .tokenLifetimeSeconds) ?? tokenLifetimeSeconds
+        seed = try c.decodeWholeNumber(UInt64.self, forKey: .seed) ?? seed
         if let problem = problems.first { throw InvalidFaultPlan(problem) }
     }
 
@@ -106,7 +106,13 @@ extension ErrorBurst: Codable {
     public init(from decoder: Decoder) throws {
         try decoder.refuseUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(status: try c.decode(Int.self, forKey: .status), count: try c.decode(Int.self, forKey: .count))
+        guard let status = try c.decodeWholeNumber(Int.self, forKey: .status) else {
+            throw JSONProblem(description: #"error_burst: missing "status""#)
+        }
+        guard let count = try c.decodeWholeNumber(Int.self, forKey: .count) else {
+            throw JSONProblem(description: #"error_burst: missing "count""#)
+        }
+        self.init(status: status, count: count)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -129,7 +135,7 @@ extension BodyFault: Codable {
             let kinds = Kind.allCases.map(\.rawValue).joined(separator: ", ")
             throw InvalidFaultPlan("body_fault.kind: \"\(name)\" is not one of \(kinds)")
         }
-        self.init(kind: kind, afterBytes: try c.decodeIfPresent(Int.self, forKey: .afterBytes),
+        self.init(kind: kind, afterBytes: try c.decodeWholeNumber(Int.self, forKey: .afterBytes),
                   rate: try c.decodeIfPresent(Double.self, forKey: .rate) ?? 1)
     }
 

@@ -194,7 +194,7 @@ func fnv1a(_ s: String) -> UInt64 {
 
 /// A small deterministic generator (SplitMix64); quality is irrelevant, reproducibility
 /// is not. Public so that tests can replay a seeded run.
-public struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
