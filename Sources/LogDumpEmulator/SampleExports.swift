@@ -74,15 +74,15 @@ public enum SampleExports {
                                     includeSizes: Bool = true) -> String {
         let entries = exports.map { e in
             var fields = [
-                "\"project_id\": \(jsonString(e.spec.projectID))",
-                "\"server_id\": \(jsonString(e.spec.serverID))",
-                "\"export_id\": \(jsonString(e.spec.exportID))",
+                "\"project_id\": \(jsonQuoted(e.spec.projectID))",
+                "\"server_id\": \(jsonQuoted(e.spec.serverID))",
+                "\"export_id\": \(jsonQuoted(e.spec.exportID))",
             ]
             if includeSizes { fields.append("\"size\": \(e.size)") }
-            fields.append("\"created_at\": \(jsonString(e.spec.createdAt))")
+            fields.append("\"created_at\": \(jsonQuoted(e.spec.createdAt))")
             return "    {" + fields.joined(separator: ", ") + "}"
         }
-        return "{\n  \"endpoint\": \(jsonString(endpoint)),\n  \"exports\": [\n"
+        return "{\n  \"endpoint\": \(jsonQuoted(endpoint)),\n  \"exports\": [\n"
             + entries.joined(separator: ",\n") + "\n  ]\n}\n"
     }
 
@@ -168,22 +168,6 @@ public enum SampleExports {
         if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
         formatter.formatOptions.insert(.withFractionalSeconds)
         return formatter.date(from: text).map { Int($0.timeIntervalSince1970) } ?? 1_793_520_000
-    }
-
-    private static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

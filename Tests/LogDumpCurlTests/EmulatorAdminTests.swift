@@ -142,10 +142,7 @@ final class EmulatorAdminTests: XCTestCase {
         emulator.setFaults(.with { $0.errorBurst = ErrorBurst(status: 429, count: 2) })
         _ = try fixture.get(small)
         _ = try fixture.get(small)
-        for password in ["p", "wrong"] {
-            let login = #"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "u", "password": "\#(password)", "domain": {"name": "d"}}}}}}"#
-            _ = try fixture.curl([emulator.endpoint + "/v3/auth/tokens", "--data-binary", login])
-        }
+        for password in ["p", "wrong"] { _ = try fixture.login(name: "u", password: password, domain: "d") }
 
         let stats = try XCTUnwrap(fixture.admin("GET", "stats").json)
         XCTAssertEqual(stats["content_requests"] as? Int, 7)

@@ -117,7 +117,10 @@ final class EmulatorFaultTests: XCTestCase {
         XCTAssertEqual(r.body, try fixture.data(large).prefix(100_000))
     }
 
-    func testStalledConnectionEndsWhenTheEmulatorStops() throws {
+    /// Also a restart mid-read: the emulator closed the connection first, so its port has a
+    /// connection in TIME_WAIT, and binding it again must still work.
+    func testStalledConnectionEndsWhenTheEmulatorStopsAndARestartServesAgain() throws {
+        let port = emulator.port
         setFaults { $0.bodyFault = BodyFault(kind: .stall, afterBytes: 1000) }
         let client = Process()
         client.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
@@ -130,6 +133,12 @@ final class EmulatorFaultTests: XCTestCase {
         XCTAssertTrue(client.isRunning, "stalled, not closed")
         emulator.stop()
         XCTAssertTrue(EmulatorFixture.wait(upTo: 10) { !client.isRunning }, "stop() closes stalled connections")
+
+        XCTAssertEqual(try emulator.start(), port)
+        emulator.setFaults(FaultPlan())
+        let r = try fixture.get(large)
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.body, try fixture.data(large))
     }
 
     func testResetAfterNBytes() throws {
@@ -197,9 +206,7 @@ final class EmulatorFaultTests: XCTestCase {
         XCTAssertEqual(try fixture.get(small, ["-I"]).status, 200, "HEAD")
         XCTAssertEqual(try fixture.admin("GET", "stats").status, 200)
         XCTAssertEqual(try fixture.admin("GET", "faults").status, 200)
-        let login = #"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "u", "password": "p", "domain": {"name": "d"}}}}}}"#
-        let iam = try fixture.curl([emulator.endpoint + "/v3/auth/tokens", "--data-binary", login])
-        XCTAssertEqual(iam.status, 201)
+        XCTAssertEqual(try fixture.login(name: "u", password: "p", domain: "d").status, 201)
 
         setFaults { $0.latencyMilliseconds = 30_000 }
         XCTAssertEqual(try fixture.curl([emulator.endpoint + "/_emulator/stats"], maxTime: 10).status, 200,

@@ -58,6 +58,20 @@ final class EmulatorFixture {
         return try curl(args)
     }
 
+    /// `POST /v3/auth/tokens` with the body Huawei's documentation shows; `scope` is a JSON
+    /// fragment, or nil for none.
+    func login(name: String, password: String, domain: String,
+               scope: String? = #"{"project": {"name": "cn-east-3"}}"#) throws -> CurlResult {
+        let scopePart = scope.map { #", "scope": \#($0)"# } ?? ""
+        return try postTokenRequest(#"{"auth": {"identity": {"methods": ["password"], "password": {"user": "#
+            + #"{"name": "\#(name)", "password": "\#(password)", "domain": {"name": "\#(domain)"}}}}\#(scopePart)}}"#)
+    }
+
+    func postTokenRequest(_ body: String) throws -> CurlResult {
+        try curl([emulator.endpoint + "/v3/auth/tokens", "--data-binary", body,
+                  "-H", "Content-Type: application/json;charset=utf8"])
+    }
+
     /// Runs curl with the headers and body going to files; a curl failure (such as a
     /// deliberate timeout) is not an error here: the caller checks `exitCode` and what arrived.
     func curl(_ args: [String], maxTime: Double = 20, bodyFile: Bool = true) throws -> CurlResult {

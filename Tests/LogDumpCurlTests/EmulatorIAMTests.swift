@@ -17,20 +17,13 @@ final class EmulatorIAMTests: XCTestCase {
         fixture = nil
     }
 
-    /// The request body Huawei's documentation shows, with `scope` as given (a JSON
-    /// fragment, or nil for none).
     private func login(name: String = EmulatorIAMTests.user.name, password: String = EmulatorIAMTests.user.password,
                        domain: String = EmulatorIAMTests.user.domain,
                        scope: String? = #"{"project": {"name": "cn-east-3"}}"#) throws -> CurlResult {
-        let scopePart = scope.map { #", "scope": \#($0)"# } ?? ""
-        let body = #"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "\#(name)", "password": "\#(password)", "domain": {"name": "\#(domain)"}}}}\#(scopePart)}}"#
-        return try post(body)
+        try fixture.login(name: name, password: password, domain: domain, scope: scope)
     }
 
-    private func post(_ body: String) throws -> CurlResult {
-        try fixture.curl([emulator.endpoint + "/v3/auth/tokens", "--data-binary", body,
-                          "-H", "Content-Type: application/json;charset=utf8"])
-    }
+    private func post(_ body: String) throws -> CurlResult { try fixture.postTokenRequest(body) }
 
     private func download(token: String) throws -> CurlResult {
         try fixture.curl([fixture.url(fixture.small), "-H", "X-Auth-Token: \(token)"])
