@@ -63,7 +63,7 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         writeHead(status, headers, request, context)
         if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        finish(keepAlive: request.isKeepAlive, context: context)
+        context.finishResponse(keepAlive: request.isKeepAlive)
     }
 
     private func send(_ response: ContentResponse, to request: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -80,11 +80,11 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
             // RFC 9110: a 204 carries no Content-Length.
             if status != .noContent { headers.add(name: "Content-Length", value: "0") }
             writeHead(status, headers, request, context)
-            finish(keepAlive: keepAlive, context: context)
+            context.finishResponse(keepAlive: keepAlive)
         case let .archive(body):
             writeHead(body.status, body.headers, request, context)
             if request.method == .HEAD || body.count == 0 {
-                finish(keepAlive: keepAlive, context: context) { try? body.file.close() }
+                context.finishResponse(keepAlive: keepAlive) { try? body.file.close() }
             } else if body.chunked || !body.isPlain {
                 BodyStream(body: body, fileIO: fileIO, keepAlive: keepAlive).start(context: context)
             } else {
@@ -92,7 +92,7 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let region = FileRegion(fileHandle: body.file, readerIndex: body.offset,
                                         endIndex: body.offset + body.count)
                 context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
-                finish(keepAlive: keepAlive, context: context) { try? body.file.close() }
+                context.finishResponse(keepAlive: keepAlive) { try? body.file.close() }
             }
         }
     }
@@ -108,17 +108,12 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
         let head = HTTPResponseHead(version: request.version, status: status, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
     }
-
-    /// Ends the response; `done` runs once the end is written or has failed, which is when
-    /// the body's file is no longer in use.
-    private func finish(keepAlive: Bool, context: ChannelHandlerContext, done: @escaping @Sendable () -> Void = {}) {
-        context.finishResponse(keepAlive: keepAlive, done: done)
-    }
 }
 
 extension ChannelHandlerContext {
-    /// Writes a response's end; `done` runs once it is written or has failed. The
-    /// connection closes unless it is kept alive and the end was written.
+    /// Writes a response's end; `done` runs once it is written or has failed, which is when
+    /// the body's file is no longer in use. The connection closes unless it is kept alive
+    /// and the end was written.
     func finishResponse(keepAlive: Bool, done: @escaping @Sendable () -> Void = {}) {
         let channel = self.channel
         writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { result in
