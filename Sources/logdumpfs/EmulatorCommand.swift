@@ -8,36 +8,44 @@ struct EmulatorCommand: ParsableCommand {
         commandName: "emulator",
         abstract: "Serve the CloudDC download API on loopback from a directory of exports.",
         discussion: """
-        Files are laid out as ROOT/<project_id>/<server_id>/<export_id>.tar.gz. With --samples,
-        sample exports are written there first and a manifest is printed. Runs until Ctrl-C.
-        The token it accepts is read from --token-file, else LOGDUMPFS_TOKEN.
+        Files are laid out as ROOT/<project_id>/<server_id>/<export_id>.tar.gz.
+        With --samples, sample exports are written there first and a manifest is
+        printed. Runs until Ctrl-C. The token it accepts is read from
+        --token-file, else LOGDUMPFS_TOKEN.
 
-        Fault injection (downloads only; the admin and IAM routes are never faulted): --faults
+        Fault injection (downloads only, never the admin or IAM routes): --faults
         takes a JSON fault plan, inline or as @FILE. Its keys, all optional:
-          error_rates                 {"429": 0.3, "500": 0.1}: per status, the share of downloads
-                                      answered with it (a JSON error body)
-          error_burst                 {"status": 500, "count": 5}: the next COUNT downloads get STATUS
-          retry_after                 "2" or an HTTP date: Retry-After of injected 429s and 503s
-          latency_ms                  wait before answering each download
-          bandwidth_bytes_per_second  cap on body bytes per second per response
-          body_fault                  {"kind": "stall"|"reset"|"truncate", "after_bytes": N, "rate": 0.3}:
-                                      break bodies off after N bytes (no after_bytes: a random offset);
-                                      stall keeps the connection silent, reset sends a TCP RST,
-                                      truncate closes early; rate is the share of bodies (default 1)
-          token_lifetime_seconds      lifetime of IAM tokens issued from now on (default 86400)
-          seed                        seed of the fault dice: same seed, same faults (default 1)
-        Unknown keys and out-of-range values are refused with a message naming them.
+          error_rates      {"429": 0.3, "500": 0.1}: per status, the share of
+                           downloads answered with it and a JSON error
+          error_burst      {"status": 500, "count": 5}: the next 5 downloads
+                           get 500, then back to normal
+          retry_after      "2" or an HTTP date: Retry-After of injected 429/503
+          latency_ms       wait before answering each download
+          bandwidth_bytes_per_second
+                           cap on body bytes per second per response
+          body_fault       {"kind": "stall"|"reset"|"truncate",
+                            "after_bytes": N, "rate": 0.3}: after N body bytes
+                           (none: a random offset) go silent, send a TCP reset
+                           or close early; rate: share of bodies (default 1)
+          token_lifetime_seconds
+                           lifetime of IAM tokens issued from now (86400)
+          seed             seed of the fault dice: same seed, same faults (1)
+        Unknown keys and out-of-range values are refused, naming them.
 
         While it runs (loopback only):
-          GET  /_emulator/stats    {"content_requests": N, "iam_requests": M, "statuses": {"200": a, ...}}
-          GET  /_emulator/faults   the plan in force
-          PUT  /_emulator/faults   replace it (a whole plan: absent keys take their defaults)
-          PUT  /_emulator/token    replace the accepted token (plain-text body); the old one gets 401
-        e.g. curl -X PUT --data '{"error_rates": {"503": 0.2}, "retry_after": "1"}' ENDPOINT/_emulator/faults
+          GET /_emulator/stats   {"content_requests": N, "iam_requests": M,
+                                  "statuses": {"200": a, ...}}
+          GET /_emulator/faults  the plan in force
+          PUT /_emulator/faults  replace it (absent keys take their defaults)
+          PUT /_emulator/token   replace the accepted token (plain-text body);
+                                 the old one gets 401 from then on
+        e.g. curl -X PUT --data '{"error_rates": {"503": 0.2}}' \\
+                  ENDPOINT/_emulator/faults
 
-        IAM: with --iam-user, --iam-domain and --iam-password-file, POST /v3/auth/tokens (Huawei
-        IAM's password method) answers 201 with a token in X-Subject-Token, accepted by
-        downloads until it expires (--token-lifetime).
+        IAM: with --iam-user, --iam-domain and --iam-password-file, Huawei IAM's
+        POST /v3/auth/tokens (password method) answers 201 with a token in
+        X-Subject-Token, accepted by downloads until it expires
+        (--token-lifetime).
         """
     )
 
