@@ -45,23 +45,27 @@ enum Preflight {
 
     /// The token from --token-file, else LOGDUMPFS_TOKEN. Never echoed.
     static func token(file: String?) throws(Failure) -> String {
-        if let file {
-            let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw Failure("--token-file \(file): cannot read it: \((error as NSError).localizedDescription)")
-            }
-            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw Failure("--token-file \(file) is empty") }
-            guard !token.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else {
-                throw Failure("--token-file \(file): the token must be one line")
-            }
-            return token
-        }
+        if let file { return try secretLine(file: file, option: "--token-file", what: "token") }
         if let token = ProcessInfo.processInfo.environment["LOGDUMPFS_TOKEN"]?
             .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
             return token
         }
         throw Failure("no token: give --token-file PATH or set LOGDUMPFS_TOKEN")
+    }
+
+    /// A one-line secret (a token, a password) from a file; white space around it, such as
+    /// the file's final newline, is not part of it. Never echoed.
+    static func secretLine(file: String, option: String, what: String) throws(Failure) -> String {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw Failure("\(option) \(file): cannot read it: \((error as NSError).localizedDescription)")
+        }
+        let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !secret.isEmpty else { throw Failure("\(option) \(file) is empty") }
+        guard !secret.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else {
+            throw Failure("\(option) \(file): the \(what) must be one line")
+        }
+        return secret
     }
 
     static func checkReadable(_ path: String, what: String) throws(Failure) {
