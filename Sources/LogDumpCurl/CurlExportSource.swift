@@ -78,7 +78,7 @@ public final class CurlExportSource: ExportSource {
         case CURLE_OPERATION_TIMEDOUT:
             throw .timedOut("\(handle.errorText(code)) (\(host))")
         case CURLE_PARTIAL_FILE:
-            throw shortBody(transfer) ?? .badResponse("body ended early (\(handle.errorText(code)))")
+            throw shortBody(transfer) ?? .bodyEndedEarly(received: transfer.bodyBytes, promised: nil)
         default:
             throw .network("\(handle.errorText(code)) (\(host))")
         }
@@ -99,7 +99,7 @@ public final class CurlExportSource: ExportSource {
         let promised = transfer.head?.bodyLength ?? transfer.headers.contentRange?.length
             ?? transfer.headers.contentLength
         guard let promised, transfer.bodyBytes < promised else { return nil }
-        return .badResponse("body ended after \(transfer.bodyBytes) of \(promised) bytes")
+        return .bodyEndedEarly(received: transfer.bodyBytes, promised: promised)
     }
 
     /// The write and header callbacks, and the context they receive (nil detaches it).

@@ -140,7 +140,7 @@ final class CurlExportSourceTests: XCTestCase {
         let error = expectRemoteError { () throws(RemoteError) in
             try source(token: wrong).transfer(TransferRequest(location: location, range: 0..<10), into: sink)
         }
-        guard case .http(401, let code, let message)? = error else {
+        guard case .http(401, let code, let message, _)? = error else {
             return XCTFail("expected HTTP 401, got \(String(describing: error))")
         }
         XCTAssertNotNil(code)
@@ -158,7 +158,7 @@ final class CurlExportSourceTests: XCTestCase {
         let error = expectRemoteError { () throws(RemoteError) in
             try source().transfer(TransferRequest(location: location, range: nil), into: CollectingSink())
         }
-        guard case .http(404, _, _)? = error else { return XCTFail("expected 404, got \(String(describing: error))") }
+        guard case .http(404, _, _, _)? = error else { return XCTFail("expected 404, got \(String(describing: error))") }
         XCTAssertEqual(error?.errno, .noEntry)
     }
 
