@@ -133,6 +133,25 @@ final class CurlExportSourceTests: XCTestCase {
         XCTAssertEqual(sink.bytes, Array(fileBytes[10..<20]))
     }
 
+    /// What a resumed transfer sends: the rest of the export, on condition it is unchanged.
+    func testIfRangeGetsTheRestOfTheSameVersionAndAllOfANewOne() throws {
+        let location = try start()
+        let source = source()
+        let first = CollectingSink()
+        try source.transfer(TransferRequest(location: location, range: 0..<10), into: first)
+        let validator = try XCTUnwrap(first.head?.validator)
+        let same = CollectingSink()
+        try source.transfer(TransferRequest(location: location, range: 1_000..<TransferRequest.toEnd,
+                                            ifRange: validator), into: same)
+        XCTAssertEqual(same.head?.rangeHonoured, true)
+        XCTAssertEqual(same.bytes, Array(fileBytes[1_000...]))
+        let changed = CollectingSink()
+        try source.transfer(TransferRequest(location: location, range: 1_000..<2_000, ifRange: "\"stale\""),
+                            into: changed)
+        XCTAssertEqual(changed.head?.rangeHonoured, false)
+        XCTAssertEqual(changed.bytes, fileBytes)
+    }
+
     func testWrongTokenIs401WithServerMessageAndNoToken() throws {
         let location = try start()
         let wrong = "wrong-token-XYZ"
