@@ -20,6 +20,9 @@ final class ScriptedServer: @unchecked Sendable {
     private var replies: [Reply]
     private var heads: [String] = []
     private var held: [Int32] = []
+    /// Signalled when the accept thread has ended: only then may the listener's fd number
+    /// be closed and reused, or that thread could accept another test's connections.
+    private let acceptEnded = DispatchSemaphore(value: 0)
     let port: Int
 
     init(_ replies: [Reply]) throws {
@@ -45,12 +48,14 @@ final class ScriptedServer: @unchecked Sendable {
 
     /// Closes the listener and every held connection.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
+        shutdown(listener, Int32(SHUT_RDWR)) // wakes accept, and fails every later one
+        _ = acceptEnded.wait(timeout: .now() + 5)
         close(listener)
         for fd in lock.withLock({ held }) { close(fd) }
     }
 
     private func acceptLoop() {
+        defer { acceptEnded.signal() }
         while true {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else { return }
