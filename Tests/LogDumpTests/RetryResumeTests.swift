@@ -70,6 +70,7 @@ final class RetryResumeTests: XCTestCase {
         try retrying(memory).transfer(TransferRequest(location: location, range: 2_000..<6_000), into: sink)
         XCTAssertEqual(sink.bytes, Array(bytes[2_000..<6_000]))
         XCTAssertEqual(sink.heads.map(\.bodyOffset), [2_000])
+        XCTAssertEqual(memory.bytesSent, 1_000 + 7_000, "the whole body stopped one chunk past the range")
     }
 
     func testNeitherAnswerWithAValidatorStillResumes() throws {

@@ -28,6 +28,7 @@ public final class MemoryExportSource: ExportSource {
         var behaviour = Behaviour()
         var requests: [TransferRequest] = []
         var faults: [Fault] = []
+        var bytesSent = 0
     }
 
     private let state = Mutex(State())
@@ -65,6 +66,9 @@ public final class MemoryExportSource: ExportSource {
     /// Each request's If-Range, in order.
     public var requestedIfRanges: [String?] { state.withLock { $0.requests.map(\.ifRange) } }
 
+    /// Body bytes handed to sinks so far, over all requests: what a network would carry.
+    public var bytesSent: Int { state.withLock { $0.bytesSent } }
+
     public func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
         let (export, behaviour, fault) = state.withLock { state in
             state.requests.append(request)
@@ -94,6 +98,7 @@ public final class MemoryExportSource: ExportSource {
         while position < cut {
             if sink.isCancelled { return }
             let end = min(position + behaviour.chunkSize, cut)
+            state.withLock { $0.bytesSent += end - position }
             let more = bytes[position..<end].withUnsafeBytes { sink.receive($0) }
             if !more { return }
             position = end
