@@ -105,19 +105,26 @@ final class ConcurrencyLimiterTests: XCTestCase {
         let running = Atomic<Int>(0)
         let most = Atomic<Int>(0)
         let refused = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 8) { _ in
-            for _ in 0..<25 {
-                guard let permit = limiter.acquire(until: .now().advanced(by: .seconds(5))) else {
-                    refused.add(1, ordering: .relaxed)
-                    continue
+        let done = DispatchGroup()
+        // Threads of their own: concurrentPerform would run only as many as there are cores.
+        for _ in 0..<8 {
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                for _ in 0..<25 {
+                    guard let permit = limiter.acquire(until: .now().advanced(by: .seconds(5))) else {
+                        refused.add(1, ordering: .relaxed)
+                        continue
+                    }
+                    let now = running.add(1, ordering: .sequentiallyConsistent).newValue
+                    most.max(now, ordering: .sequentiallyConsistent)
+                    usleep(500)
+                    running.subtract(1, ordering: .sequentiallyConsistent)
+                    permit.release(.failed)
                 }
-                let now = running.add(1, ordering: .sequentiallyConsistent).newValue
-                most.max(now, ordering: .sequentiallyConsistent)
-                usleep(500)
-                running.subtract(1, ordering: .sequentiallyConsistent)
-                permit.release(.failed)
             }
         }
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
         XCTAssertEqual(refused.load(ordering: .relaxed), 0)
         XCTAssertEqual(most.load(ordering: .relaxed), 2)
         XCTAssertEqual(limiter.inFlight, 0)
