@@ -49,6 +49,26 @@ final class RetryResumeTests: XCTestCase {
         XCTAssertEqual(memory.requestedRanges, [nil, 4_321..<TransferRequest.toEnd])
     }
 
+    /// A connection reset after the last byte: the caller has it all, nothing to retry.
+    func testAFailureAfterTheLastByteIsNotRetried() throws {
+        let memory = source()
+        memory.script([.cut(after: 10_000)])
+        let sink = RecordingSink()
+        try retrying(memory).transfer(TransferRequest(location: location, range: 5_000..<10_000), into: sink)
+        XCTAssertEqual(sink.bytes, Array(bytes[5_000...]))
+        XCTAssertEqual(memory.requestCount, 1)
+    }
+
+    /// The same without a length: the resumed request finds the end (416), and that is success.
+    func testAResumeThatFindsTheEndOfABodyOfUnknownLengthIsDone() throws {
+        let memory = source(length: false)
+        memory.script([.cut(after: 10_000)])
+        let sink = RecordingSink()
+        try retrying(memory).transfer(TransferRequest(location: location, range: nil), into: sink)
+        XCTAssertEqual(sink.bytes, bytes)
+        XCTAssertEqual(memory.requestedRanges, [nil, 10_000..<TransferRequest.toEnd])
+    }
+
     /// A server that ignores Range sends the whole body again: what the caller has
     /// already had is skipped.
     func testAServerWithoutRangeRestartsAndTheRepeatIsDiscarded() throws {

@@ -6,7 +6,8 @@ extension MemoryExportSource {
         case none
         /// Fails before any byte: a status (with its Retry-After), a reset, a stall.
         case fail(RemoteError)
-        /// Sends the head and this many body bytes, then breaks off: `bodyEndedEarly`.
+        /// Sends the head and this many body bytes (or all, if fewer), then breaks off:
+        /// `bodyEndedEarly`, as a connection reset after them would.
         case cut(after: Int)
         /// Answers 200 with the whole body from byte 0, as a server that ignores Range.
         case ignoreRange

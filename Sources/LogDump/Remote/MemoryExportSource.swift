@@ -103,7 +103,7 @@ public final class MemoryExportSource: ExportSource {
             if !more { return }
             position = end
         }
-        if cut < body.upperBound {
+        if fault.cutAfter != nil {
             throw .bodyEndedEarly(received: UInt64(cut - body.lowerBound), promised: head.bodyLength)
         }
     }

@@ -22,7 +22,7 @@ final class ResumingSink: TransferSink {
     /// Bytes at the start of the current answer that the caller has already had.
     private var skip: UInt64 = 0
     /// Whether the current answer is a retry's (then it is cut at `end`).
-    private var resuming = false
+    private(set) var resuming = false
 
     init(request: TransferRequest, downstream: TransferSink) {
         self.original = request
@@ -100,6 +100,20 @@ final class ResumingSink: TransferSink {
     func checkComplete() -> RemoteError? {
         guard skip > 0 else { return nil }
         return .exportChanged("the answer ended before byte \(position), which was already read")
+    }
+
+    /// The caller has every byte it expects: an error after the last one (a reset instead
+    /// of a clean close) needs no retry.
+    var hasWholeBody: Bool {
+        guard let end else { return false }
+        return position >= end
+    }
+
+    /// What a 416 to a resumed request means: the body of unknown length had in fact
+    /// ended (nil), or bytes the first answer promised are gone.
+    func rangeNotSatisfiable() -> RemoteError? {
+        guard let end, position < end else { return nil }
+        return .exportChanged("bytes from \(position) to \(end) are no longer there")
     }
 
     private func forward(_ more: Bool) -> Bool {

@@ -58,6 +58,11 @@ public final class RetryingSource: ExportSource {
                 if let incomplete = resuming.checkComplete() { throw incomplete }
                 return
             }
+            if resuming.hasWholeBody { return }
+            if resuming.resuming && error.isRangeNotSatisfiable {
+                if let gone = resuming.rangeNotSatisfiable() { throw gone }
+                return
+            }
             guard policy.isRetryable(error) else { throw error }
             progress.failed(with: error, delivered: resuming.delivered, refreshDeadline: request.timeout == nil)
             guard let wait = policy.delay(after: error, attempt: progress.failuresInARow - 1,
