@@ -22,7 +22,7 @@ final class CurlRetrySupportTests: XCTestCase {
 
     func transferError(_ source: any ExportSource, _ request: TransferRequest) -> RemoteError? {
         do {
-            try source.transfer(request, into: CancellableSink())
+            try source.transfer(request, into: CollectingSink())
             return nil
         } catch {
             return error
@@ -53,7 +53,7 @@ final class CurlRetrySupportTests: XCTestCase {
     func testIfRangeAndARangeToTheEndAreSent() throws {
         let location = try serve([.init("HTTP/1.1 206 Partial Content\nContent-Range: bytes 100-109/110\nContent-Length: 10\nConnection: close\n\n",
                                         body: Array(0..<10))])
-        let sink = CancellableSink()
+        let sink = CollectingSink()
         let request = TransferRequest(location: location, range: 100..<TransferRequest.toEnd, ifRange: "\"v1\"")
         try CurlExportSource(token: StaticToken("t")).transfer(request, into: sink)
         XCTAssertEqual(sink.bytes, Array(0..<10))
@@ -67,7 +67,7 @@ final class CurlRetrySupportTests: XCTestCase {
     func testCancellationStopsAStalledTransferPromptly() throws {
         let location = try serve([.init("HTTP/1.1 200 OK\nContent-Length: 1000000\n\n", body: Array(repeating: 7, count: 100),
                                         stalls: true)])
-        let sink = CancellableSink()
+        let sink = CollectingSink()
         sink.onReceive = { _ in
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { sink.cancel() }
         }
@@ -88,7 +88,7 @@ final class CurlRetrySupportTests: XCTestCase {
         ])
         let source = RetryingSource(wrapping: CurlExportSource(token: StaticToken("t")),
                                     policy: RetryPolicy(deadline: .seconds(5), baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)))
-        let sink = CancellableSink()
+        let sink = CollectingSink()
         try source.transfer(TransferRequest(location: location, range: nil), into: sink)
         XCTAssertEqual(sink.bytes, body)
         XCTAssertEqual(sink.beginCount, 1)
@@ -98,22 +98,4 @@ final class CurlRetrySupportTests: XCTestCase {
         XCTAssertTrue(heads[2].contains("\r\nRange: bytes=400-999\r\n"), heads[2])
         XCTAssertTrue(heads[2].contains("\r\nIf-Range: \"v1\"\r\n"), heads[2])
     }
-}
-
-/// Collects the body; `cancel()` from any thread makes `isCancelled` true.
-final class CancellableSink: TransferSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
-    private(set) var bytes: [UInt8] = []
-    private(set) var beginCount = 0
-    var onReceive: ((Int) -> Void)?
-
-    func begin(_ head: ResponseHead) -> Bool { beginCount += 1; return true }
-    func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        bytes.append(contentsOf: chunk)
-        onReceive?(bytes.count)
-        return true
-    }
-    func cancel() { lock.withLock { cancelled = true } }
-    var isCancelled: Bool { lock.withLock { cancelled } }
 }

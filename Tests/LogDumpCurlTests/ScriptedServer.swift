@@ -27,19 +27,13 @@ final class ScriptedServer: @unchecked Sendable {
 
     init(_ replies: [Reply]) throws {
         self.replies = replies
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(listener, raw, length) == 0 && getsockname(listener, raw, &length) == 0
-            }
+        guard let (listener, port) = bindLoopback() else { throw POSIXError(.EADDRNOTAVAIL) }
+        guard listen(listener, 16) == 0 else {
+            close(listener)
+            throw POSIXError(.EADDRNOTAVAIL)
         }
-        guard bound, listen(listener, 16) == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.listener = listener
+        self.port = port
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 

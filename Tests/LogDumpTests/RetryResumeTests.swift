@@ -29,44 +29,25 @@ final class RetryResumeTests: XCTestCase {
         XCTAssertEqual(memory.requestedIfRanges, [nil, "\"v1\"", "\"v1\""])
     }
 
+    /// A whole body broken off is resumed from where it stopped: up to the promised end,
+    /// or (without Content-Length) to whatever end there is. A break after the last byte
+    /// needs no retry, or, when the end was unknown, finds it (416) and is done.
     func testACutWholeBodyResumesFromWhereItStopped() throws {
-        let memory = source()
-        memory.script([.cut(after: 4_321)])
-        let sink = RecordingSink()
-        try retrying(memory).transfer(TransferRequest(location: location, range: nil), into: sink)
-        XCTAssertEqual(sink.bytes, bytes)
-        XCTAssertEqual(sink.heads.count, 1)
-        XCTAssertEqual(memory.requestedRanges, [nil, 4_321..<10_000])
-    }
-
-    /// Without Content-Length the end is unknown: the retry asks for everything from there on.
-    func testACutBodyOfUnknownLengthAsksForTheRest() throws {
-        let memory = source(length: false)
-        memory.script([.cut(after: 4_321)])
-        let sink = RecordingSink()
-        try retrying(memory).transfer(TransferRequest(location: location, range: nil), into: sink)
-        XCTAssertEqual(sink.bytes, bytes)
-        XCTAssertEqual(memory.requestedRanges, [nil, 4_321..<TransferRequest.toEnd])
-    }
-
-    /// A connection reset after the last byte: the caller has it all, nothing to retry.
-    func testAFailureAfterTheLastByteIsNotRetried() throws {
-        let memory = source()
-        memory.script([.cut(after: 10_000)])
-        let sink = RecordingSink()
-        try retrying(memory).transfer(TransferRequest(location: location, range: 5_000..<10_000), into: sink)
-        XCTAssertEqual(sink.bytes, Array(bytes[5_000...]))
-        XCTAssertEqual(memory.requestCount, 1)
-    }
-
-    /// The same without a length: the resumed request finds the end (416), and that is success.
-    func testAResumeThatFindsTheEndOfABodyOfUnknownLengthIsDone() throws {
-        let memory = source(length: false)
-        memory.script([.cut(after: 10_000)])
-        let sink = RecordingSink()
-        try retrying(memory).transfer(TransferRequest(location: location, range: nil), into: sink)
-        XCTAssertEqual(sink.bytes, bytes)
-        XCTAssertEqual(memory.requestedRanges, [nil, 10_000..<TransferRequest.toEnd])
+        let cases: [(length: Bool, cut: Int, ranges: [Range<UInt64>?])] = [
+            (true, 4_321, [nil, 4_321..<10_000]),
+            (false, 4_321, [nil, 4_321..<TransferRequest.toEnd]),
+            (true, 10_000, [nil]),
+            (false, 10_000, [nil, 10_000..<TransferRequest.toEnd]),
+        ]
+        for (length, cut, ranges) in cases {
+            let memory = source(length: length)
+            memory.script([.cut(after: cut)])
+            let sink = RecordingSink()
+            try retrying(memory).transfer(TransferRequest(location: location, range: nil), into: sink)
+            XCTAssertEqual(sink.bytes, bytes, "length \(length), cut after \(cut)")
+            XCTAssertEqual(sink.heads.count, 1)
+            XCTAssertEqual(memory.requestedRanges, ranges, "length \(length), cut after \(cut)")
+        }
     }
 
     /// A server that ignores Range sends the whole body again: what the caller has
