@@ -59,18 +59,19 @@ public final class ConcurrencyLimiter: @unchecked Sendable {
     public var inFlight: Int { monitor.withLock { running } }
 
     /// Waits while floor(limit) transfers run. Nil once `deadline` passes or `isCancelled`
-    /// (polled every 50 ms) turns true.
+    /// (polled every 50 ms, outside the lock: it is the caller's code) turns true.
     public func acquire(until deadline: MonotonicInstant, isCancelled: () -> Bool = { false }) -> Permit? {
-        let admitted = monitor.withLock {
-            while running >= Int(currentLimit) {
-                if isCancelled() || MonotonicInstant.now() >= deadline { return false }
+        while !isCancelled() {
+            let admitted = monitor.withLock {
                 let slice = min(deadline, MonotonicInstant.now().advanced(by: .milliseconds(50)))
-                _ = monitor.wait(until: slice) { running < Int(currentLimit) }
+                guard monitor.wait(until: slice, for: { running < Int(currentLimit) }) else { return false }
+                running += 1
+                return true
             }
-            running += 1
-            return true
+            if admitted { return Permit(limiter: self) }
+            if MonotonicInstant.now() >= deadline { return nil }
         }
-        return admitted ? Permit(limiter: self) : nil
+        return nil
     }
 
     private func finish(_ outcome: Outcome) {
