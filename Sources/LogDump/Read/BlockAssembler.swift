@@ -21,6 +21,8 @@ final class BlockAssembler: TransferSink {
     /// The source was told the transfer is unwanted: whatever it ends with is not the
     /// export's end, even if it returns without an error.
     private var cancelSeen = false
+    /// The body length the answer promised, if it did.
+    private var promised: Int?
 
     init(loader: BlockLoader, target: BlockKey) {
         self.loader = loader
@@ -32,6 +34,7 @@ final class BlockAssembler: TransferSink {
 
     func begin(_ head: ResponseHead) -> Bool {
         validator = head.validator
+        promised = head.bodyLength.map { Int($0) }
         if let validator { loader.noteValidator(validator, for: target.location) }
         if let total = head.totalSize { loader.learn(size: total, of: target.location) }
         loader.learn(rangeHonoured: head.rangeHonoured, of: target.location)
@@ -93,7 +96,7 @@ final class BlockAssembler: TransferSink {
     /// The transfer ended without an error: deliver what is left. A body that ended on
     /// its own before a full block (or a whole body that ended at all) marks the export's end.
     func finish() {
-        if cancelSeen {
+        if cancelSeen && !hasPromisedBody {
             if isStream { loader.streamEnded(target.location, id: streamID, size: nil, error: nil) }
             else { loader.abandon(target) }
             return
@@ -111,6 +114,13 @@ final class BlockAssembler: TransferSink {
         if !buffer.isEmpty || !isStream { loader.deliver(buffer, for: key, validator: validator) }
         if isStream { loader.streamEnded(target.location, id: streamID, size: size, error: nil) }
         else if reachedEnd { loader.streamEnded(target.location, id: nil, size: size, error: nil) }
+    }
+
+    /// A ranged answer whose every promised byte arrived: complete, even if the source
+    /// asked whether it was still wanted after the last one.
+    private var hasPromisedBody: Bool {
+        guard !isStream, let promised else { return false }
+        return (partial != nil ? partialCount : buffer.count) >= promised
     }
 
     func fail(_ error: RemoteError) {

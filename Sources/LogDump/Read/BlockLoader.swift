@@ -59,12 +59,16 @@ public final class BlockLoader: @unchecked Sendable {
         writer.start()
     }
 
-    /// Stops the fetch threads once their current transfer ends; waiting readers get EIO.
-    /// Returns once blocks being written to disk are written (10 seconds at most), so a
-    /// block a reader has had is on disk for the next mount.
+    /// Stops the fetch threads; waiting readers get EIO. Fetches still running get a
+    /// second to end on their own (one whose bytes have all arrived stores its block,
+    /// which a reader may have had piece by piece), then are cancelled. Returns once
+    /// blocks being written to disk are written (10 seconds at most), so a block a
+    /// reader has had is on disk for the next mount.
     public func shutdown() {
         monitor.withLock {
-            stopping = true
+            stopping = true // no new fetches; lingering streams end
+            monitor.broadcast()
+            _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) { running.isEmpty }
             stopped.store(true, ordering: .releasing)
             for key in Array(flights.keys) { complete(key, .failure(.network("shutting down"))) }
             monitor.broadcast()
@@ -99,7 +103,6 @@ public final class BlockLoader: @unchecked Sendable {
             if flight.queued && !flight.started { demanded.push(key) } // readahead a reader now waits for
             flight.readers += 1
             flight.abandoned.store(false, ordering: .releasing) // wanted again
-            defer { leave(flight) }
             _ = monitor.wait(until: deadline) {
                 if flight.result != nil || interruption?.isInterrupted == true { return true }
                 guard let partial = flight.partial else { return false }
@@ -107,8 +110,10 @@ public final class BlockLoader: @unchecked Sendable {
                 partial.wanted = min(partial.wanted, range.upperBound) // ask to be woken then
                 return false
             }
+            flight.readers -= 1
             if let result = flight.result { return .done(result) }
             if let partial = flight.partial, partial.filled >= range.upperBound { return .partial(partial) }
+            giveUp(flight)
             return interruption?.isInterrupted == true ? .interrupted : .timedOut
         }
         switch outcome {
@@ -138,11 +143,12 @@ public final class BlockLoader: @unchecked Sendable {
         case interrupted
     }
 
-    /// A reader stops waiting for a flight (lock held). Once none waits, a fetch that
-    /// readahead did not ask for is unwanted: its transfer stops at its next poll.
-    private func leave(_ flight: Flight) {
-        flight.readers -= 1
-        if flight.readers == 0 && !flight.isReadahead && flight.result == nil {
+    /// A reader gave up waiting (interrupted, timed out; lock held). Once none waits, a
+    /// fetch that readahead did not ask for is unwanted: its transfer stops at its next
+    /// poll. A reader served from the block as it arrives leaves the fetch alone: the
+    /// next reads want the rest of it.
+    private func giveUp(_ flight: Flight) {
+        if flight.readers == 0 && !flight.isReadahead {
             flight.abandoned.store(true, ordering: .releasing)
         }
     }
@@ -405,10 +411,11 @@ public final class BlockLoader: @unchecked Sendable {
         while true {
             let next: (bytes: [UInt8], key: BlockKey, validator: String?)? = monitor.withLock {
                 while writes.isEmpty {
-                    // `persisting` also counts blocks handed over but not queued yet.
-                    if stopping && persisting == 0 { return nil }
+                    // `persisting` also counts blocks handed over but not queued yet, and
+                    // a fetch still running may hand one over.
+                    if stopping && persisting == 0 && running.isEmpty { return nil }
                     _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
-                        (stopping && persisting == 0) || !writes.isEmpty
+                        (stopping && persisting == 0 && running.isEmpty) || !writes.isEmpty
                     }
                 }
                 return writes.removeFirst()
