@@ -12,11 +12,15 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
     case timedOut(String)
     /// An answer that breaks the protocol: wrong range, body shorter than promised.
     case badResponse(String)
+    /// No token to send: its file, command or identity service failed (the message says
+    /// which and why, never the token or a password).
+    case tokenUnavailable(String)
 
-    /// 401/403 -> EACCES, 404 -> ENOENT; everything else (429, 5xx, network) -> EIO.
+    /// 401/403 and no token -> EACCES, 404 -> ENOENT; everything else (429, 5xx, network) -> EIO.
     public var errno: Errno {
         switch self {
         case .http(let status, _, _) where status == 401 || status == 403: return .accessDenied
+        case .tokenUnavailable: return .accessDenied
         case .http(404, _, _): return .noEntry
         default: return .io
         }
@@ -38,6 +42,7 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
         case .network(let why): return "network error: \(why)"
         case .timedOut(let why): return "timed out: \(why)"
         case .badResponse(let why): return "bad response: \(why)"
+        case .tokenUnavailable(let why): return "no token: \(why)"
         }
     }
 }
