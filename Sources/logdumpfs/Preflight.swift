@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LogDump
+import LogDumpCurl
 
 /// Checks made before mounting, so that a user gets one clear sentence instead of
 /// libfuse's or the kernel's.
@@ -43,25 +44,67 @@ enum Preflight {
         }
     }
 
-    /// The token from --token-file, else LOGDUMPFS_TOKEN. Never echoed.
+    /// The token source the flags choose, holding its first token: a missing token file,
+    /// a failing command or IAM's refusal stops the mount here, before it starts.
+    static func tokenSource(_ choice: TokenOptions.Choice, curl: CurlOptions) throws(Failure) -> any TokenSource {
+        do throws(RemoteError) {
+            switch choice {
+            case .environment(let token):
+                Log.info("token: from \(TokenOptions.tokenVariable) (not renewable)")
+                return StaticToken(token)
+            case .file(let path):
+                let source = try FileToken(path: absolute(path))
+                Log.info("token: from \(source.path), read again when it changes and after a 401")
+                return source
+            case .command(let command):
+                let source = try CommandToken(command: command)
+                Log.info("token: from the command \"\(command)\", run again after a 401")
+                return source
+            case .iam(let login):
+                let credentials = try iamCredentials(login)
+                do throws(RemoteError) {
+                    let source = try IAMTokenSource(credentials, options: curl)
+                    Log.info("token: from \(credentials), renewed before it expires and after a 401")
+                    return source
+                } catch {
+                    throw .tokenUnavailable("IAM login as \(credentials) failed: \(error)")
+                }
+            }
+        } catch {
+            throw Failure(error.description)
+        }
+    }
+
+    /// The --iam-* flags with the password from --iam-password-file (its first line) or
+    /// LOGDUMPFS_IAM_PASSWORD. Errors name the file, never what it holds.
+    private static func iamCredentials(_ login: TokenOptions.IAMLogin) throws(RemoteError) -> IAMCredentials {
+        var password = ProcessInfo.processInfo.environment[TokenOptions.passwordVariable] ?? ""
+        if let file = login.passwordFile {
+            do { password = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw .tokenUnavailable("--iam-password-file \(file): cannot read it: \((error as NSError).localizedDescription)")
+            }
+            password = String(password.prefix { $0 != "\n" && $0 != "\r\n" })
+            guard !password.isEmpty else { throw .tokenUnavailable("--iam-password-file \(file) is empty") }
+        }
+        return IAMCredentials(endpoint: login.endpoint, user: login.user, domain: login.domain,
+                              project: login.project, password: password)
+    }
+
+    /// The one token the emulator accepts: from --token-file, else LOGDUMPFS_TOKEN.
     static func token(file: String?) throws(Failure) -> String {
-        if let file {
-            let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw Failure("--token-file \(file): cannot read it: \((error as NSError).localizedDescription)")
+        var options = TokenOptions()
+        options.file = file
+        do {
+            switch try options.choice(environment: ProcessInfo.processInfo.environment) {
+            case .environment(let token): return token
+            case .file(let path): return try FileToken(path: path).currentToken()
+            default: throw Failure("no token")  // only a file or the environment are asked for
             }
-            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw Failure("--token-file \(file) is empty") }
-            guard !token.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else {
-                throw Failure("--token-file \(file): the token must be one line")
-            }
-            return token
+        } catch let error as Failure {
+            throw error
+        } catch {
+            throw Failure("\(error)")
         }
-        if let token = ProcessInfo.processInfo.environment["LOGDUMPFS_TOKEN"]?
-            .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
-            return token
-        }
-        throw Failure("no token: give --token-file PATH or set LOGDUMPFS_TOKEN")
     }
 
     static func checkReadable(_ path: String, what: String) throws(Failure) {
