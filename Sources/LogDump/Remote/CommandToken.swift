@@ -37,6 +37,7 @@ public final class CommandToken: TokenSource {
         case .signalled(let signal): throw .tokenUnavailable("\(name) was killed by signal \(signal)\(firstLine(outcome.errors))")
         case .timedOut: throw .tokenUnavailable("\(name) did not finish within \(timeLimit), so it was killed")
         }
+        guard !outcome.outputCut else { throw .tokenUnavailable("\(name) printed more than 64 KiB: not a token") }
         switch TokenText.clean(outcome.output) {
         case .success(let token): return token
         case .failure(let problem): throw .tokenUnavailable("\(name) succeeded, but its output \(problem)")

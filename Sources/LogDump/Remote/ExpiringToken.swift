@@ -77,7 +77,8 @@ public final class ExpiringToken: TokenSource {
                     return try fresh()
                 } catch {
                     let left = Duration.nanoseconds(Int64(old.endsAt.nanoseconds) - Int64(now.nanoseconds))
-                    Log.warning("renewing the token failed (\(error)); the current one stays in use for \(left.components.seconds) s more")
+                    let tenths = left / .milliseconds(100)
+                    Log.warning("renewing the token failed (\(error)); the current one stays in use for \(Int(tenths) / 10).\(Int(tenths) % 10) s more")
                     var postponed = old
                     postponed.renewAt = now.advanced(by: min(.seconds(30), left / 4))
                     return postponed

@@ -19,6 +19,8 @@ struct ChildProcess {
         var ending: Ending
         var output: [UInt8]
         var errors: [UInt8]
+        /// Standard output went past the limit: `output` holds its beginning only.
+        var outputCut = false
     }
 
     /// Runs the command; fails only when it cannot be started (pipe or posix_spawn).
@@ -43,7 +45,8 @@ struct ChildProcess {
         let drained = drain(&streams, until: deadline)
         for stream in streams where stream.fd >= 0 { close(stream.fd) }
         let ending = drained ? reap(pid, until: deadline) : kill(pid)
-        return .success(Outcome(ending: ending, output: streams[0].bytes, errors: streams[1].bytes))
+        return .success(Outcome(ending: ending, output: streams[0].bytes, errors: streams[1].bytes,
+                                outputCut: streams[0].cut))
     }
 
     /// posix_spawn of /bin/sh with the pipes as descriptors 1 and 2.
@@ -91,6 +94,7 @@ struct ChildProcess {
         var fd: Int32
         let limit: Int
         var bytes: [UInt8] = []
+        var cut = false
     }
 
     /// Reads both pipes as data comes, until both end or the deadline passes; true when
@@ -114,6 +118,7 @@ struct ChildProcess {
                 }
                 let room = max(0, streams[index].limit - streams[index].bytes.count)
                 streams[index].bytes.append(contentsOf: buffer[..<min(count, room)])
+                if count > room { streams[index].cut = true }
             }
         }
         return true
