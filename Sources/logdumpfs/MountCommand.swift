@@ -149,15 +149,8 @@ struct MountCommand: ParsableCommand {
 
 extension MountCommand {
     var tokenOptions: TokenOptions {
-        var options = TokenOptions()
-        options.file = tokenFile
-        options.command = tokenCommand
-        options.iamEndpoint = iamEndpoint
-        options.iamUser = iamUser
-        options.iamDomain = iamDomain
-        options.iamProject = iamProject
-        options.iamPasswordFile = iamPasswordFile
-        return options
+        TokenOptions(file: tokenFile, command: tokenCommand, iamEndpoint: iamEndpoint, iamUser: iamUser,
+                     iamDomain: iamDomain, iamProject: iamProject, iamPasswordFile: iamPasswordFile)
     }
 }
 

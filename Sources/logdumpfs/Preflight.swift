@@ -92,10 +92,8 @@ enum Preflight {
 
     /// The one token the emulator accepts: from --token-file, else LOGDUMPFS_TOKEN.
     static func token(file: String?) throws(Failure) -> String {
-        var options = TokenOptions()
-        options.file = file
         do {
-            switch try options.choice(environment: ProcessInfo.processInfo.environment) {
+            switch try TokenOptions(file: file).choice(environment: ProcessInfo.processInfo.environment) {
             case .environment(let token): return token
             case .file(let path): return try FileToken(path: path).currentToken()
             default: throw Failure("no token")  // only a file or the environment are asked for

@@ -13,7 +13,11 @@ public struct TokenOptions: Sendable, Equatable {
     public static let tokenVariable = "LOGDUMPFS_TOKEN"
     public static let passwordVariable = "LOGDUMPFS_IAM_PASSWORD"
 
-    public init() {}
+    public init(file: String? = nil, command: String? = nil, iamEndpoint: String? = nil, iamUser: String? = nil,
+                iamDomain: String? = nil, iamProject: String? = nil, iamPasswordFile: String? = nil) {
+        (self.file, self.command, self.iamEndpoint, self.iamUser, self.iamDomain, self.iamProject, self.iamPasswordFile)
+            = (file, command, iamEndpoint, iamUser, iamDomain, iamProject, iamPasswordFile)
+    }
 
     /// Where the token comes from, as the flags (and environment) say.
     public enum Choice: Sendable, Equatable {
