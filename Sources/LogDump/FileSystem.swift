@@ -69,9 +69,10 @@ public final class FileSystem: Sendable {
                           keepCache: previous == nil || previous == generation)
     }
 
-    public func read(handle: UInt64, offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8> {
+    public func read(handle: UInt64, offset: UInt64, count: Int,
+                     interruption: ReadInterruption? = nil) throws(Errno) -> ArraySlice<UInt8> {
         guard let reader = openFiles.withLock({ $0.readers[handle] }) else { throw .badFile }
-        return try reader.read(at: offset, count: count)
+        return try reader.read(at: offset, count: count, interruption: interruption)
     }
 
     public func release(handle: UInt64) {

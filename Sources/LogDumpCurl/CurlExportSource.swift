@@ -39,12 +39,12 @@ public final class CurlExportSource: ExportSource {
         let rejected = try token.currentToken()
         do {
             return try attempt(rejected)
-        } catch where Self.isUnauthorized(error) {
+        } catch where error.status == 401 {
             let renewed = try token.renewed(after: rejected)
             if renewed != rejected {
                 do {
                     return try attempt(renewed)
-                } catch where Self.isUnauthorized(error) {
+                } catch where error.status == 401 {
                     Log.warning("the server refused a renewed token too: \(error)")
                     throw error
                 }
@@ -54,11 +54,6 @@ public final class CurlExportSource: ExportSource {
         }
     }
 
-    private static func isUnauthorized(_ error: RemoteError) -> Bool {
-        if case .http(401, _, _) = error { return true }
-        return false
-    }
-
     /// One HTTP request on `handle`, its outcome classified. No retries here.
     func performOnce(_ request: TransferRequest, into sink: TransferSink, token: String,
                      on handle: CurlHandle) throws(RemoteError) {
@@ -66,15 +61,14 @@ public final class CurlExportSource: ExportSource {
         let transfer = CurlTransfer(request: request, sink: sink)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         headerList = curl_slist_append(headerList, "X-Auth-Token: \(token)")
+        if let validator = request.ifRange, validator.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) {
+            headerList = curl_slist_append(headerList, "If-Range: \(validator)")
+        }
         defer { curl_slist_free_all(headerList) }
 
         handle.setString(CURLOPT_URL, url)
         expectOK(ldfs_easy_setopt_slist(handle.easy, CURLOPT_HTTPHEADER, headerList), "CURLOPT_HTTPHEADER")
-        if let range = request.range {
-            handle.setString(CURLOPT_RANGE, "\(range.lowerBound)-\(range.upperBound - 1)")
-        } else {
-            handle.setString(CURLOPT_RANGE, nil)
-        }
+        handle.setString(CURLOPT_RANGE, request.range.map(Self.rangeSpec))
         handle.setLong(CURLOPT_TIMEOUT_MS, request.timeout?.curlMilliseconds ?? 0)
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
@@ -90,15 +84,22 @@ public final class CurlExportSource: ExportSource {
         try classify(code, transfer, handle: handle, url: url, token: token)
     }
 
+    /// CURLOPT_RANGE for `range`: `a-b`, or `a-` for one that runs to the export's end.
+    static func rangeSpec(_ range: Range<UInt64>) -> String {
+        range.upperBound == TransferRequest.toEnd ? "\(range.lowerBound)-" : "\(range.lowerBound)-\(range.upperBound - 1)"
+    }
+
     /// Turns curl's result and what the transfer saw into success or a RemoteError.
     private func classify(_ code: CURLcode, _ transfer: CurlTransfer, handle: CurlHandle,
                           url: String, token: String) throws(RemoteError) {
+        if transfer.cancelled { return }
         if let error = transfer.protocolError { throw error }
         if transfer.stoppedBySink { return }
         if let status = transfer.headers.status, status >= 200, !transfer.isSuccess {
             // Known status: an error body cut short (or too long) does not change it.
             let body = ErrorBody(status: status, body: transfer.errorBody).redacting(token)
-            throw .http(status: status, code: body.code, message: body.message)
+            throw .http(status: status, code: body.code, message: body.message,
+                        retryAfter: transfer.headers.retryAfter.flatMap { RetryAfter.parse($0) })
         }
         let host = Self.host(of: url)
         switch code {
@@ -107,7 +108,7 @@ public final class CurlExportSource: ExportSource {
         case CURLE_OPERATION_TIMEDOUT:
             throw .timedOut("\(handle.errorText(code)) (\(host))")
         case CURLE_PARTIAL_FILE:
-            throw shortBody(transfer) ?? .badResponse("body ended early (\(handle.errorText(code)))")
+            throw shortBody(transfer) ?? .bodyEndedEarly(received: transfer.bodyBytes, promised: nil)
         default:
             throw .network("\(handle.errorText(code)) (\(host))")
         }
@@ -128,10 +129,11 @@ public final class CurlExportSource: ExportSource {
         let promised = transfer.head?.bodyLength ?? transfer.headers.contentRange?.length
             ?? transfer.headers.contentLength
         guard let promised, transfer.bodyBytes < promised else { return nil }
-        return .badResponse("body ended after \(transfer.bodyBytes) of \(promised) bytes")
+        return .bodyEndedEarly(received: transfer.bodyBytes, promised: promised)
     }
 
-    /// The write and header callbacks, and the context they receive (nil detaches it).
+    /// The write, header and progress callbacks, and the context they receive (nil
+    /// detaches it, and turns progress calls off again).
     private static func installCallbacks(on handle: CurlHandle, context: UnsafeMutableRawPointer?) {
         expectOK(ldfs_easy_setopt_data_callback(handle.easy, CURLOPT_WRITEFUNCTION) { ptr, size, count, context in
             let bytes = UnsafeRawBufferPointer(start: ptr, count: size * count)
@@ -145,8 +147,14 @@ public final class CurlExportSource: ExportSource {
             Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().takeHeader(bytes)
             return size * count
         }, "CURLOPT_HEADERFUNCTION")
+        expectOK(ldfs_easy_setopt_xferinfo_callback(handle.easy) { context, _, _, _, _ in
+            guard let context else { return 0 }
+            return Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().shouldAbort() ? 1 : 0
+        }, "CURLOPT_XFERINFOFUNCTION")
         expectOK(ldfs_easy_setopt_pointer(handle.easy, CURLOPT_WRITEDATA, context), "CURLOPT_WRITEDATA")
         expectOK(ldfs_easy_setopt_pointer(handle.easy, CURLOPT_HEADERDATA, context), "CURLOPT_HEADERDATA")
+        expectOK(ldfs_easy_setopt_pointer(handle.easy, CURLOPT_XFERINFODATA, context), "CURLOPT_XFERINFODATA")
+        handle.setLong(CURLOPT_NOPROGRESS, context == nil ? 1 : 0) // cancellation is polled there
     }
 
     /// The URL's host (and port), for error messages: never its path's secrets or a token.

@@ -16,6 +16,8 @@ final class CurlTransfer {
     private(set) var errorBody: [UInt8] = []
     /// The sink asked to stop: the transfer ends early, and that is not an error.
     private(set) var stoppedBySink = false
+    /// The sink was cancelled and the progress callback aborted the transfer: not an error.
+    private(set) var cancelled = false
     /// A protocol violation found while the body streamed; it aborted the transfer.
     private(set) var protocolError: RemoteError?
     /// Trailers arrive through the header callback after the body: ignore them.
@@ -53,6 +55,13 @@ final class CurlTransfer {
             return false
         }
         return true
+    }
+
+    /// CURLOPT_XFERINFOFUNCTION, called often while bytes flow and about once a second
+    /// while stalled: true aborts the transfer, so a cancelled one ends within a second.
+    func shouldAbort() -> Bool {
+        if !cancelled && sink.isCancelled { cancelled = true }
+        return cancelled
     }
 
     /// Builds the ResponseHead of a 2xx and hands it to the sink; false stops the transfer

@@ -25,7 +25,8 @@ public final class IAMTokenSource: TokenSource {
     }
 }
 
-/// Asks IAM for a token, trying again after a network failure, a timeout or a 5xx.
+/// Asks IAM for a token, trying again after what RetryPolicy deems passing (a network
+/// failure, a timeout, 429, a 5xx).
 private struct IAMClient: Sendable {
     let credentials: IAMCredentials
     let pool: CurlHandlePool
@@ -41,7 +42,7 @@ private struct IAMClient: Sendable {
                 let token = try issueOnce()
                 Log.info("got a token from \(credentials)")
                 return token
-            } catch let error where attempt < retryDelays.count && Self.isTransient(error) {
+            } catch let error where attempt < retryDelays.count && RetryPolicy().isRetryable(error) {
                 Log.warning("asking IAM for a token failed (\(error)); trying again in \(retryDelays[attempt])")
                 sleepFor(retryDelays[attempt])
                 attempt += 1
@@ -56,14 +57,6 @@ private struct IAMClient: Sendable {
         let answer = try CurlExchange.post(request.body, to: request.url, headers: IAMRequest.headers,
                                            timeout: attemptTimeout, on: handle)
         return try request.token(from: answer, now: .now(), password: credentials.password)
-    }
-
-    private static func isTransient(_ error: RemoteError) -> Bool {
-        switch error {
-        case .network, .timedOut: true
-        case .http(let status, _, _): status >= 500
-        case .badResponse, .tokenUnavailable: false
-        }
     }
 }
 

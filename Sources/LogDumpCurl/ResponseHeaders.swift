@@ -37,6 +37,8 @@ struct ResponseHeaders: Sendable {
     var contentRangeValue: Substring?
     var etag: String?
     var lastModified: String?
+    /// Raw: how long to wait is worked out against the clock when the error is made.
+    var retryAfter: String?
 
     var contentRange: ContentRange? { contentRangeValue.flatMap(ContentRange.init(parsing:)) }
 
@@ -57,6 +59,7 @@ struct ResponseHeaders: Sendable {
         case "content-range": contentRangeValue = value
         case "etag": etag = value.isEmpty ? nil : String(value)
         case "last-modified": lastModified = value.isEmpty ? nil : String(value)
+        case "retry-after": retryAfter = value.isEmpty ? nil : String(value)
         default: break
         }
     }

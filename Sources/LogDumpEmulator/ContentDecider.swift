@@ -7,25 +7,50 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Decides the answer to one request: route, auth, lookup, Range. It opens the archive
-/// (on the thread pool, never on the event loop) but sends nothing; `ContentHandler` does.
+/// Decides the answer to one request of the content route: faults, auth, lookup, Range.
+/// It opens the archive (on the thread pool, never on the event loop) but sends nothing;
+/// `ContentHandler` does.
 struct ContentDecider: Sendable {
     let state: EmulatorState
     let threadPool: NIOThreadPool
 
     func decide(_ head: HTTPRequestHead, on eventLoop: EventLoop) -> EventLoopFuture<ContentResponse> {
-        if head.uri == "/_emulator/stats" {
-            // The admin endpoint (loopback only, like the whole emulator): counters for tests and benchmarks.
-            let count = state.contentRequests.load(ordering: .relaxed)
-            return eventLoop.makeSucceededFuture(.json(.ok, #"{"content_requests": \#(count)}"#))
-        }
         guard let route = ContentRoute(uri: head.uri) else { return eventLoop.makeSucceededFuture(.notFound) }
         guard head.method == .GET || head.method == .HEAD else {
             return eventLoop.makeSucceededFuture(.methodNotAllowed)
         }
-        if head.method == .GET { state.contentRequests.add(1, ordering: .relaxed) }
-        guard head.headers["X-Auth-Token"].first == state.token else {
-            return eventLoop.makeSucceededFuture(.unauthorized)
+        // Faults are for downloads: a HEAD is answered as it is.
+        guard head.method == .GET else { return answer(head, route, FaultRoll(), on: eventLoop) }
+        state.contentRequests.add(1, ordering: .relaxed)
+        let roll = state.faults.withLock { $0.roll() }
+        return afterLatency(roll.latencyMilliseconds, on: eventLoop) {
+            answer(head, route, roll, on: eventLoop)
+        }
+        .recover { _ in .error(.internalServerError, code: "CDC.0500", message: "internal error") }
+        .map { [state] response in
+            state.record(status: Int(response.status.code))
+            return response
+        }
+    }
+
+    /// Waits on a scheduled task, never on the loop's thread.
+    private func afterLatency(_ milliseconds: Int, on eventLoop: EventLoop,
+                              _ next: @escaping @Sendable () -> EventLoopFuture<ContentResponse>)
+        -> EventLoopFuture<ContentResponse> {
+        guard milliseconds > 0 else { return next() }
+        return eventLoop.flatScheduleTask(in: .milliseconds(Int64(milliseconds))) { next() }.futureResult
+    }
+
+    private func answer(_ head: HTTPRequestHead, _ route: ContentRoute, _ roll: FaultRoll,
+                        on eventLoop: EventLoop) -> EventLoopFuture<ContentResponse> {
+        if let status = roll.errorStatus {
+            return eventLoop.makeSucceededFuture(.injected(status: status, retryAfter: roll.retryAfter))
+        }
+        let token = head.headers["X-Auth-Token"].first
+        switch state.tokens.withLock({ $0.check(token, at: .now()) }) {
+        case .valid: break
+        case .expired: return eventLoop.makeSucceededFuture(.tokenExpired)
+        case .unknown: return eventLoop.makeSucceededFuture(.unauthorized)
         }
         let path = route.filePath(root: state.root)
         let switches = state.currentSwitches
@@ -33,13 +58,13 @@ struct ContentDecider: Sendable {
         return threadPool.runIfActive(eventLoop: eventLoop) { try OpenArchive(path: path) }
             .map { archive in
                 guard let archive else { return .notFound }
-                return Self.plan(head, archive, switches, serial: serial)
+                return Self.plan(head, archive, switches, serial: serial, roll: roll)
             }
     }
 
     /// 200, 206 or 416 for an archive that exists.
     private static func plan(_ head: HTTPRequestHead, _ archive: OpenArchive,
-                             _ switches: EmulatorState.Switches, serial: String) -> ContentResponse {
+                             _ switches: EmulatorState.Switches, serial: String, roll: FaultRoll) -> ContentResponse {
         let size = UInt64(archive.size)
         var headers: HTTPHeaders = [
             "Content-Disposition": "attachment; filename=\(serial)-dump.tar.gz",
@@ -72,8 +97,13 @@ struct ContentDecider: Sendable {
         } else {
             headers.add(name: "Transfer-Encoding", value: "chunked")
         }
-        return .archive(ArchiveBody(status: status, headers: headers, file: archive.file,
-                                    offset: Int(first), count: count, chunked: !switches.sendsContentLength))
+        var body = ArchiveBody(status: status, headers: headers, file: archive.file,
+                               offset: Int(first), count: count, chunked: !switches.sendsContentLength)
+        body.bandwidthBytesPerSecond = roll.bandwidthBytesPerSecond
+        body.breakOff = roll.bodyCut.flatMap { cut in
+            cut.offset(inBodyOf: count).map { BodyBreak(kind: cut.kind, afterBytes: $0) }
+        }
+        return .archive(body)
     }
 
     /// `If-Range` with another validator (or none we sent) means the client's partial copy

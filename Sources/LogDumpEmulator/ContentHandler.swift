@@ -2,43 +2,49 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// One per connection. Waits for a whole request, asks `ContentDecider` what to answer,
-/// then sends it. NIO's pipelining handler sits in front, so requests on a kept-alive
-/// connection arrive one at a time, each after the previous response's end was written.
+/// One per connection. Collects a whole request (the body bounded by
+/// `EmulatorRequest.maxBodyBytes`), asks `RequestRouter` what to answer, then sends it.
+/// NIO's pipelining handler sits in front, so requests on a kept-alive connection arrive
+/// one at a time, each after the previous response's end was written.
 final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Chunked mode reads this much per thread-pool hop; big enough that the hop is cheap.
-    static let chunkSize = 512 * 1024
-
-    private let decider: ContentDecider
+    private let router: RequestRouter
     private let fileIO: NonBlockingFileIO
-    private var request: HTTPRequestHead?
+    private var request: EmulatorRequest?
 
-    init(decider: ContentDecider) {
-        self.decider = decider
-        self.fileIO = NonBlockingFileIO(threadPool: decider.threadPool)
+    init(router: RequestRouter) {
+        self.router = router
+        self.fileIO = NonBlockingFileIO(threadPool: router.threadPool)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case let .head(head):
-            request = head
-        case .body:
-            break  // the API's GET has no body worth reading
+            request = EmulatorRequest(head: head, body: context.channel.allocator.buffer(capacity: 0))
+        case var .body(part):
+            guard var r = request, !r.bodyTooLarge else { return }
+            request = nil  // one owner of the buffer while it grows, so it is not copied
+            if r.body.readableBytes + part.readableBytes > EmulatorRequest.maxBodyBytes {
+                r.bodyTooLarge = true
+                r.body.clear()
+            } else {
+                r.body.writeBuffer(&part)
+            }
+            request = r
         case .end:
-            guard let head = request else { return }
+            guard let whole = request else { return }
             request = nil
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            decider.decide(head, on: context.eventLoop).whenComplete { result in
+            router.answer(whole, on: context.eventLoop).whenComplete { result in
                 let (handler, context) = loopBound.value
                 switch result {
                 case let .success(response):
-                    handler.send(response, to: head, context: context)
+                    handler.send(response, to: whole.head, context: context)
                 case .failure:
                     handler.send(.error(.internalServerError, code: "CDC.0500", message: "internal error"),
-                              to: head, context: context)
+                                 to: whole.head, context: context)
                 }
             }
         }
@@ -57,7 +63,7 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         writeHead(status, headers, request, context)
         if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        finish(keepAlive: request.isKeepAlive, context: context)
+        context.finishResponse(keepAlive: request.isKeepAlive)
     }
 
     private func send(_ response: ContentResponse, to request: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -65,49 +71,28 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
         let keepAlive = request.isKeepAlive
         switch response {
         case let .error(status, code, message, extra):
-            sendJSON(status, #"{"error_code": "\#(code)", "error_msg": "\#(message)"}"#, extra: extra,
-                     to: request, context: context)
-        case let .json(status, text):
-            sendJSON(status, text, extra: [:], to: request, context: context)
+            sendJSON(status, #"{"error_code": \#(jsonQuoted(code)), "error_msg": \#(jsonQuoted(message))}"#,
+                     extra: extra, to: request, context: context)
+        case let .json(status, text, extra):
+            sendJSON(status, text, extra: extra, to: request, context: context)
         case let .empty(status, headers):
             var headers = headers
-            headers.add(name: "Content-Length", value: "0")
+            // RFC 9110: a 204 carries no Content-Length.
+            if status != .noContent { headers.add(name: "Content-Length", value: "0") }
             writeHead(status, headers, request, context)
-            finish(keepAlive: keepAlive, context: context)
+            context.finishResponse(keepAlive: keepAlive)
         case let .archive(body):
             writeHead(body.status, body.headers, request, context)
             if request.method == .HEAD || body.count == 0 {
-                finish(keepAlive: keepAlive, context: context) { try? body.file.close() }
-            } else if body.chunked {
-                streamChunks(body, keepAlive: keepAlive, context: context)
+                context.finishResponse(keepAlive: keepAlive) { try? body.file.close() }
+            } else if body.chunked || !body.isPlain {
+                BodyStream(body: body, fileIO: fileIO, keepAlive: keepAlive).start(context: context)
             } else {
+                // The fast path: sendfile, which scripts/bench measures.
                 let region = FileRegion(fileHandle: body.file, readerIndex: body.offset,
                                         endIndex: body.offset + body.count)
                 context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
-                finish(keepAlive: keepAlive, context: context) { try? body.file.close() }
-            }
-        }
-    }
-
-    /// Reads the next chunk only once the previous one is written: memory stays at one
-    /// chunk per connection however large the archive and however slow the client.
-    private func streamChunks(_ body: ArchiveBody, keepAlive: Bool, context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        fileIO.readChunked(fileHandle: body.file, fromOffset: Int64(body.offset), byteCount: body.count,
-                           chunkSize: Self.chunkSize, allocator: context.channel.allocator,
-                           eventLoop: context.eventLoop) { chunk in
-            let (handler, context) = loopBound.value
-            return context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(chunk))))
-        }.whenComplete { result in
-            let (handler, context) = loopBound.value
-            switch result {
-            case .success:
-                handler.finish(keepAlive: keepAlive, context: context) { try? body.file.close() }
-            case .failure:
-                // The client left, or the file failed mid-body: the response cannot be
-                // completed honestly, so the connection goes.
-                try? body.file.close()
-                context.close(promise: nil)
+                context.finishResponse(keepAlive: keepAlive) { try? body.file.close() }
             }
         }
     }
@@ -123,12 +108,15 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
         let head = HTTPResponseHead(version: request.version, status: status, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
     }
+}
 
-    /// Ends the response; `done` runs once the end is written or has failed, which is when
-    /// the body's file is no longer in use.
-    private func finish(keepAlive: Bool, context: ChannelHandlerContext, done: @escaping @Sendable () -> Void = {}) {
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
+extension ChannelHandlerContext {
+    /// Writes a response's end; `done` runs once it is written or has failed, which is when
+    /// the body's file is no longer in use. The connection closes unless it is kept alive
+    /// and the end was written.
+    func finishResponse(keepAlive: Bool, done: @escaping @Sendable () -> Void = {}) {
+        let channel = self.channel
+        writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { result in
             done()
             if !keepAlive || (try? result.get()) == nil { channel.close(promise: nil) }
         }

@@ -27,7 +27,8 @@ public final class Emulator: Sendable {
     deinit { stop() }
 
     /// Binds and starts serving; returns the port. Calling it again while running returns
-    /// the same port.
+    /// the same port; after `stop()` it binds the port it had before, so a test can kill
+    /// and restart the server under a client. Counters, faults and tokens carry over.
     @discardableResult
     public func start() throws -> Int {
         try running.withLock { running in
@@ -35,7 +36,7 @@ public final class Emulator: Sendable {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let threadPool = NIOThreadPool(numberOfThreads: 2)
             threadPool.start()
-            let decider = ContentDecider(state: state, threadPool: threadPool)
+            let router = RequestRouter(state: state, threadPool: threadPool)
             do {
                 let channel = try ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 256)
@@ -48,10 +49,10 @@ public final class Emulator: Sendable {
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                                 withPipeliningAssistance: true, withErrorHandling: true)
-                            try channel.pipeline.syncOperations.addHandler(ContentHandler(decider: decider))
+                            try channel.pipeline.syncOperations.addHandler(ContentHandler(router: router))
                         }
                     }
-                    .bind(host: config.host, port: config.port).wait()
+                    .bind(host: config.host, port: port > 0 ? port : config.port).wait()
                 running = Running(group: group, threadPool: threadPool, channel: channel)
                 boundPort.store(channel.localAddress?.port ?? 0, ordering: .relaxed)
                 return port
@@ -84,7 +85,25 @@ public final class Emulator: Sendable {
     /// GET requests to the content route answered so far, whatever their status.
     public var contentRequestCount: Int { state.contentRequests.load(ordering: .relaxed) }
 
-    public func resetCounters() { state.contentRequests.store(0, ordering: .relaxed) }
+    /// Requests to the IAM token endpoint so far, whatever their outcome.
+    public var iamRequestCount: Int { state.iamRequests.load(ordering: .relaxed) }
+
+    /// How many content GETs were answered with each status.
+    public var statusCounts: [Int: Int] { state.statuses.withLock { $0 } }
+
+    /// Zeroes every counter: content and IAM requests, statuses.
+    public func resetCounters() { state.resetCounters() }
+
+    /// Replaces the fault plan (and restarts its dice from its seed) for requests that
+    /// arrive after the call. Responses already under way keep the faults they drew.
+    public func setFaults(_ plan: FaultPlan) { state.setFaults(plan) }
+
+    /// The plan in force, its burst counted down by the requests answered so far.
+    public var faults: FaultPlan { state.faults.withLock { $0.plan } }
+
+    /// Replaces the accepted static token at once: the old one gets 401 from now on, as
+    /// an expired token would. Tokens the IAM endpoint issued are not affected.
+    public func setToken(_ token: String) { state.setToken(token) }
 
     /// Takes effect for requests decided after the call.
     public func setRangeHonoured(_ on: Bool) { state.switches.withLock { $0.honoursRange = on } }

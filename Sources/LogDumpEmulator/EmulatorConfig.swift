@@ -6,7 +6,8 @@ public struct EmulatorConfig: Sendable {
     public var port: Int = 0
     /// Export archives laid out as `<root>/<project_id>/<server_id>/<export_id>.tar.gz`.
     public var root: String
-    /// The only `X-Auth-Token` accepted.
+    /// The static `X-Auth-Token` accepted (besides tokens the IAM endpoint issues);
+    /// `Emulator.setToken` replaces it.
     public var token: String
     /// false: ignore `Range` and always answer 200 with the whole body.
     public var honoursRange: Bool = true
@@ -16,9 +17,30 @@ public struct EmulatorConfig: Sendable {
     public var sendsValidators: Bool = true
     /// Goes into `Content-Disposition: attachment; filename=<serial>-dump.tar.gz`.
     public var serialNumber: String = "2102311TUVN0K1000123"
+    /// The faults in force from the start; `Emulator.setFaults` and the admin endpoint
+    /// replace them.
+    public var faults = FaultPlan()
+    /// The one account `POST /v3/auth/tokens` issues tokens to; nil: it answers 401.
+    public var iamUser: IAMUser? = nil
 
     public init(root: String, token: String) {
         self.root = root
         self.token = token
     }
+}
+
+/// An IAM user of the password method: `auth.identity.password.user` in the request.
+public struct IAMUser: Sendable, Equatable, CustomStringConvertible {
+    public var name: String
+    public var domain: String
+    public var password: String
+
+    public init(name: String, domain: String, password: String) {
+        self.name = name
+        self.domain = domain
+        self.password = password
+    }
+
+    /// Without the password: secrets stay out of logs and failure messages.
+    public var description: String { "IAMUser(name: \(name), domain: \(domain))" }
 }

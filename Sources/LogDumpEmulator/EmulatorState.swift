@@ -1,7 +1,8 @@
 import Synchronization
 
 /// What the emulator's connections share with the test thread that owns the `Emulator`:
-/// the runtime switches and the counters. Handlers run on NIO's threads, tests on theirs.
+/// the runtime switches, faults, tokens and counters. Handlers run on NIO's threads, tests
+/// on theirs.
 final class EmulatorState: Sendable {
     struct Switches: Sendable {
         var honoursRange: Bool
@@ -10,19 +11,39 @@ final class EmulatorState: Sendable {
     }
 
     let root: String
-    let token: String
     let serialNumber: String
+    let iamUser: IAMUser?
     let switches: Mutex<Switches>
+    let faults: Mutex<ActiveFaults>
+    let tokens: Mutex<TokenBook>
     let contentRequests = Atomic<Int>(0)
+    let iamRequests = Atomic<Int>(0)
+    /// Statuses of content GETs answered, by status.
+    let statuses = Mutex<[Int: Int]>([:])
 
     init(_ config: EmulatorConfig) {
         root = config.root
-        token = config.token
         serialNumber = config.serialNumber
+        iamUser = config.iamUser
         switches = Mutex(Switches(honoursRange: config.honoursRange,
                                   sendsContentLength: config.sendsContentLength,
                                   sendsValidators: config.sendsValidators))
+        faults = Mutex(ActiveFaults(config.faults))
+        tokens = Mutex(TokenBook(staticToken: config.token))
     }
 
     var currentSwitches: Switches { switches.withLock { $0 } }
+
+    /// Replaces the plan and restarts its dice.
+    func setFaults(_ plan: FaultPlan) { faults.withLock { $0.replace(plan) } }
+
+    func setToken(_ token: String) { tokens.withLock { $0.staticToken = token } }
+
+    func record(status: Int) { statuses.withLock { $0[status, default: 0] += 1 } }
+
+    func resetCounters() {
+        contentRequests.store(0, ordering: .relaxed)
+        iamRequests.store(0, ordering: .relaxed)
+        statuses.withLock { $0 = [:] }
+    }
 }

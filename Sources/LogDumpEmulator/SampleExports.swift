@@ -74,15 +74,15 @@ public enum SampleExports {
                                     includeSizes: Bool = true) -> String {
         let entries = exports.map { e in
             var fields = [
-                "\"project_id\": \(jsonString(e.spec.projectID))",
-                "\"server_id\": \(jsonString(e.spec.serverID))",
-                "\"export_id\": \(jsonString(e.spec.exportID))",
+                "\"project_id\": \(jsonQuoted(e.spec.projectID))",
+                "\"server_id\": \(jsonQuoted(e.spec.serverID))",
+                "\"export_id\": \(jsonQuoted(e.spec.exportID))",
             ]
             if includeSizes { fields.append("\"size\": \(e.size)") }
-            fields.append("\"created_at\": \(jsonString(e.spec.createdAt))")
+            fields.append("\"created_at\": \(jsonQuoted(e.spec.createdAt))")
             return "    {" + fields.joined(separator: ", ") + "}"
         }
-        return "{\n  \"endpoint\": \(jsonString(endpoint)),\n  \"exports\": [\n"
+        return "{\n  \"endpoint\": \(jsonQuoted(endpoint)),\n  \"exports\": [\n"
             + entries.joined(separator: ",\n") + "\n  ]\n}\n"
     }
 
@@ -169,22 +169,6 @@ public enum SampleExports {
         formatter.formatOptions.insert(.withFractionalSeconds)
         return formatter.date(from: text).map { Int($0.timeIntervalSince1970) } ?? 1_793_520_000
     }
-
-    private static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }
 
 /// FNV-1a: a stable seed from the ids (Swift's `hashValue` changes per process).
@@ -194,7 +178,7 @@ func fnv1a(_ s: String) -> UInt64 {
 
 /// A small deterministic generator (SplitMix64); quality is irrelevant, reproducibility
 /// is not. Public so that tests can replay a seeded run.
-public struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

@@ -21,6 +21,11 @@ enum FuseOperations {
             conn!.pointee.max_read = UInt32(FuseMount.maxRequest)
             conn!.pointee.max_readahead = UInt32(FuseMount.maxRequest)
             conn!.pointee.max_write = UInt32(FuseMount.maxRequest)
+            // An O_DIRECT read sent as asynchronous requests waits for them in
+            // uninterruptible sleep, and the kernel never forwards FUSE_INTERRUPT for
+            // them: even kill -9 would wait for the network. Synchronous ones can be
+            // interrupted.
+            conn!.pointee.want &= ~UInt32(FUSE_CAP_ASYNC_DIO)
         }
         ops.lookup = { req, parent, name in
             let name = String(cString: name!)
@@ -49,14 +54,20 @@ enum FuseOperations {
         }
         ops.read = { req, _, size, offset, fi in
             let handle = fi!.pointee.fh
-            FuseOperations.reply(req) { fs throws(Errno) in
+            let read = FuseOperations.interruptible(req) { interruption throws(Errno) in
                 guard offset >= 0 else { throw Errno.invalid }
-                let bytes = try fs.read(handle: handle, offset: UInt64(offset), count: size)
+                let fs = FuseOperations.context(req).fileSystem
+                return try fs.read(handle: handle, offset: UInt64(offset), count: size, interruption: interruption)
+            }
+            switch read {
+            case .success(let bytes):
                 bytes.withUnsafeBufferPointer { buffer in
                     buffer.withMemoryRebound(to: CChar.self) { chars in
                         _ = fuse_reply_buf(req, chars.baseAddress, chars.count)
                     }
                 }
+            case .failure(let error):
+                fuse_reply_err(req, error.rawValue)
             }
         }
         ops.release = { req, _, fi in
@@ -120,6 +131,22 @@ enum FuseOperations {
 
     private static func context(_ req: fuse_req_t?) -> FuseContext {
         Unmanaged<FuseContext>.fromOpaque(fuse_req_userdata(req)!).takeUnretainedValue()
+    }
+
+    /// Runs `body` with a ReadInterruption that libfuse's interrupt callback sets when
+    /// the kernel forwards FUSE_INTERRUPT (the caller got a signal). The callback is
+    /// removed before this returns, hence before the reply: libfuse calls it under the
+    /// request's lock, so once removed it can no longer touch the interruption.
+    private static func interruptible<T>(_ req: fuse_req_t?,
+                                         _ body: (ReadInterruption) throws(Errno) -> T) -> Result<T, Errno> {
+        let interruption = ReadInterruption()
+        let context = Unmanaged.passRetained(interruption)
+        defer { context.release() }
+        fuse_req_interrupt_func(req, { _, data in
+            Unmanaged<ReadInterruption>.fromOpaque(data!).takeUnretainedValue().interrupt()
+        }, context.toOpaque())
+        defer { fuse_req_interrupt_func(req, nil, nil) }
+        do { return .success(try body(interruption)) } catch { return .failure(error) }
     }
 
     /// Runs `body`, which replies on success; a thrown errno becomes the reply instead.

@@ -8,9 +8,44 @@ struct EmulatorCommand: ParsableCommand {
         commandName: "emulator",
         abstract: "Serve the CloudDC download API on loopback from a directory of exports.",
         discussion: """
-        Files are laid out as ROOT/<project_id>/<server_id>/<export_id>.tar.gz. With --samples,
-        sample exports are written there first and a manifest is printed. Runs until Ctrl-C.
-        The token it accepts is read from --token-file, else LOGDUMPFS_TOKEN.
+        Files are laid out as ROOT/<project_id>/<server_id>/<export_id>.tar.gz.
+        With --samples, sample exports are written there first and a manifest is
+        printed. Runs until Ctrl-C. The token it accepts is read from
+        --token-file, else LOGDUMPFS_TOKEN.
+
+        Fault injection (downloads only, never the admin or IAM routes): --faults
+        takes a JSON fault plan, inline or as @FILE. Its keys, all optional:
+          error_rates      {"429": 0.3, "500": 0.1}: per status, the share of
+                           downloads answered with it and a JSON error
+          error_burst      {"status": 500, "count": 5}: the next 5 downloads
+                           get 500, then back to normal
+          retry_after      "2" or an HTTP date: Retry-After of injected 429/503
+          latency_ms       wait before answering each download
+          bandwidth_bytes_per_second
+                           cap on body bytes per second per response
+          body_fault       {"kind": "stall"|"reset"|"truncate",
+                            "after_bytes": N, "rate": 0.3}: after N body bytes
+                           (none: a random offset) go silent, send a TCP reset
+                           or close early; rate: share of bodies (default 1)
+          token_lifetime_seconds
+                           lifetime of IAM tokens issued from now (86400)
+          seed             seed of the fault dice: same seed, same faults (1)
+        Unknown keys and out-of-range values are refused, naming them.
+
+        While it runs (loopback only):
+          GET /_emulator/stats   {"content_requests": N, "iam_requests": M,
+                                  "statuses": {"200": a, ...}}
+          GET /_emulator/faults  the plan in force
+          PUT /_emulator/faults  replace it (absent keys take their defaults)
+          PUT /_emulator/token   replace the accepted token (plain-text body);
+                                 the old one gets 401 from then on
+        e.g. curl -X PUT --data '{"error_rates": {"503": 0.2}}' \\
+                  ENDPOINT/_emulator/faults
+
+        IAM: with --iam-user, --iam-domain and --iam-password-file, Huawei IAM's
+        POST /v3/auth/tokens (password method) answers 201 with a token in
+        X-Subject-Token, accepted by downloads until it expires
+        (--token-lifetime).
         """
     )
 
@@ -20,7 +55,7 @@ struct EmulatorCommand: ParsableCommand {
     @Option(help: "The port to listen on (0: any free port).")
     var port: Int = 0
 
-    @Option(help: "A file holding the one token the emulator accepts.")
+    @Option(help: "A file holding the static token the emulator accepts.")
     var tokenFile: String?
 
     @Flag(help: "Write the sample exports into --root first.")
@@ -32,15 +67,47 @@ struct EmulatorCommand: ParsableCommand {
     @Flag(help: "Send no Content-Length (chunked bodies).")
     var noContentLength = false
 
+    @Option(help: ArgumentHelp("Faults to inject from the start: a JSON fault plan, or @FILE holding one.",
+                               valueName: "json"))
+    var faults: String?
+
+    @Option(help: "The user POST /v3/auth/tokens issues tokens to (with --iam-domain and --iam-password-file).")
+    var iamUser: String?
+
+    @Option(help: "The IAM user's domain (account) name.")
+    var iamDomain: String?
+
+    @Option(help: "A file holding the IAM user's password.")
+    var iamPasswordFile: String?
+
+    @Option(help: "Lifetime of the tokens the IAM endpoint issues, in seconds (default 86400).")
+    var tokenLifetime: Int?
+
+    func validate() throws {
+        let iam = [iamUser, iamDomain, iamPasswordFile].filter { $0 != nil }.count
+        guard iam == 0 || iam == 3 else {
+            throw ValidationError("--iam-user, --iam-domain and --iam-password-file go together: give all three or none")
+        }
+        if let tokenLifetime, tokenLifetime < 1 {
+            throw ValidationError("--token-lifetime \(tokenLifetime): must be 1 second or more")
+        }
+    }
+
     func run() throws {
         let signals = SignalWatcher.blockTerminationSignals()
         let token = try Preflight.token(file: tokenFile)
-        var exports: [SampleExport] = []
-        if samples { exports = try SampleExports.write(SampleExports.demo, into: root) }
         var config = EmulatorConfig(root: root, token: token)
         config.port = port
         config.honoursRange = !noRange
         config.sendsContentLength = !noContentLength
+        config.faults = try faultPlan()
+        if let tokenLifetime { config.faults.tokenLifetimeSeconds = tokenLifetime }
+        if let iamUser, let iamDomain, let iamPasswordFile {
+            let password = try Preflight.secretLine(file: iamPasswordFile, option: "--iam-password-file", what: "password")
+            config.iamUser = IAMUser(name: iamUser, domain: iamDomain, password: password)
+        }
+        var exports: [SampleExport] = []
+        if samples { exports = try SampleExports.write(SampleExports.demo, into: root) }
         let emulator = Emulator(config)
         _ = try emulator.start()
         print("emulator serving \(root) at \(emulator.endpoint)")
@@ -50,5 +117,22 @@ struct EmulatorCommand: ParsableCommand {
         signals.start { _ in stopped.signal() }
         stopped.wait()
         emulator.stop()
+    }
+
+    /// `--faults`, inline or `@FILE`; no flag: no faults.
+    private func faultPlan() throws -> FaultPlan {
+        guard let faults else { return FaultPlan() }
+        var json = Data(faults.utf8)
+        if faults.hasPrefix("@") {
+            let path = String(faults.dropFirst())
+            do { json = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw Preflight.Failure("--faults \(faults): cannot read it: \((error as NSError).localizedDescription)")
+            }
+        }
+        do throws(InvalidFaultPlan) {
+            return try FaultPlan(json: json)
+        } catch {
+            throw Preflight.Failure("--faults: \(error)")
+        }
     }
 }

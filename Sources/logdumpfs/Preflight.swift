@@ -75,16 +75,14 @@ enum Preflight {
         }
     }
 
-    /// The --iam-* flags with the password from --iam-password-file (its first line) or
+    /// The --iam-* flags with the password from --iam-password-file or
     /// LOGDUMPFS_IAM_PASSWORD. Errors name the file, never what it holds.
     private static func iamCredentials(_ login: TokenOptions.IAMLogin) throws(RemoteError) -> IAMCredentials {
         var password = ProcessInfo.processInfo.environment[TokenOptions.passwordVariable] ?? ""
         if let file = login.passwordFile {
-            do { password = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw .tokenUnavailable("--iam-password-file \(file): cannot read it: \((error as NSError).localizedDescription)")
+            do { password = try secretLine(file: file, option: "--iam-password-file", what: "password") } catch {
+                throw .tokenUnavailable(error.description)
             }
-            password = String(password.prefix { $0 != "\n" && $0 != "\r\n" })
-            guard !password.isEmpty else { throw .tokenUnavailable("--iam-password-file \(file) is empty") }
         }
         return IAMCredentials(endpoint: login.endpoint, user: login.user, domain: login.domain,
                               project: login.project, password: password)
@@ -92,17 +90,27 @@ enum Preflight {
 
     /// The one token the emulator accepts: from --token-file, else LOGDUMPFS_TOKEN.
     static func token(file: String?) throws(Failure) -> String {
-        do {
-            switch try TokenOptions(file: file).choice(environment: ProcessInfo.processInfo.environment) {
-            case .environment(let token): return token
-            case .file(let path): return try FileToken(path: path).currentToken()
-            default: throw Failure("no token")  // only a file or the environment are asked for
-            }
-        } catch let error as Failure {
-            throw error
-        } catch {
-            throw Failure("\(error)")
+        if let file { return try secretLine(file: file, option: "--token-file", what: "token") }
+        if let token = ProcessInfo.processInfo.environment["LOGDUMPFS_TOKEN"]?
+            .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
+            return token
         }
+        throw Failure("no token: give --token-file PATH or set LOGDUMPFS_TOKEN")
+    }
+
+    /// A one-line secret (a token, a password) from a file; white space around it, such as
+    /// the file's final newline, is not part of it. Never echoed.
+    static func secretLine(file: String, option: String, what: String) throws(Failure) -> String {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw Failure("\(option) \(file): cannot read it: \((error as NSError).localizedDescription)")
+        }
+        let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !secret.isEmpty else { throw Failure("\(option) \(file) is empty") }
+        guard !secret.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else {
+            throw Failure("\(option) \(file): the \(what) must be one line")
+        }
+        return secret
     }
 
     static func checkReadable(_ path: String, what: String) throws(Failure) {

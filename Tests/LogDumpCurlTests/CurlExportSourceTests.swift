@@ -133,6 +133,25 @@ final class CurlExportSourceTests: XCTestCase {
         XCTAssertEqual(sink.bytes, Array(fileBytes[10..<20]))
     }
 
+    /// What a resumed transfer sends: the rest of the export, on condition it is unchanged.
+    func testIfRangeGetsTheRestOfTheSameVersionAndAllOfANewOne() throws {
+        let location = try start()
+        let source = source()
+        let first = CollectingSink()
+        try source.transfer(TransferRequest(location: location, range: 0..<10), into: first)
+        let validator = try XCTUnwrap(first.head?.validator)
+        let same = CollectingSink()
+        try source.transfer(TransferRequest(location: location, range: 1_000..<TransferRequest.toEnd,
+                                            ifRange: validator), into: same)
+        XCTAssertEqual(same.head?.rangeHonoured, true)
+        XCTAssertEqual(same.bytes, Array(fileBytes[1_000...]))
+        let changed = CollectingSink()
+        try source.transfer(TransferRequest(location: location, range: 1_000..<2_000, ifRange: "\"stale\""),
+                            into: changed)
+        XCTAssertEqual(changed.head?.rangeHonoured, false)
+        XCTAssertEqual(changed.bytes, fileBytes)
+    }
+
     func testWrongTokenIs401WithServerMessageAndNoToken() throws {
         let location = try start()
         let wrong = "wrong-token-XYZ"
@@ -140,7 +159,7 @@ final class CurlExportSourceTests: XCTestCase {
         let error = expectRemoteError { () throws(RemoteError) in
             try source(token: wrong).transfer(TransferRequest(location: location, range: 0..<10), into: sink)
         }
-        guard case .http(401, let code, let message)? = error else {
+        guard case .http(401, let code, let message, _)? = error else {
             return XCTFail("expected HTTP 401, got \(String(describing: error))")
         }
         XCTAssertNotNil(code)
@@ -158,7 +177,7 @@ final class CurlExportSourceTests: XCTestCase {
         let error = expectRemoteError { () throws(RemoteError) in
             try source().transfer(TransferRequest(location: location, range: nil), into: CollectingSink())
         }
-        guard case .http(404, _, _)? = error else { return XCTFail("expected 404, got \(String(describing: error))") }
+        guard case .http(404, _, _, _)? = error else { return XCTFail("expected 404, got \(String(describing: error))") }
         XCTAssertEqual(error?.errno, .noEntry)
     }
 
@@ -232,19 +251,9 @@ final class CurlExportSourceTests: XCTestCase {
 
     /// A loopback port nobody listens on: bind one, learn it, close it.
     private func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-            }
-        }
-        guard bound else { throw XCTSkip("cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard let (fd, port) = bindLoopback() else { throw XCTSkip("cannot bind a loopback port") }
+        close(fd)
+        return port
     }
 }
 

@@ -5,28 +5,20 @@ import XCTest
 /// The emulator seen from outside, through the curl command-line tool: what a real
 /// client would get on the wire.
 final class EmulatorTests: XCTestCase {
-    private var root = ""
-    private var emulator: Emulator!
-    private var small: SampleExport!
-    private var large: SampleExport!
-    private let token = "test-token-3f9a"
+    private var fixture: EmulatorFixture!
+    private var root: String { fixture.root }
+    private var emulator: Emulator { fixture.emulator }
+    private var small: SampleExport { fixture.small }
+    private var large: SampleExport { fixture.large }
+    private let token = EmulatorFixture.token
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("emulator-tests-\(UUID().uuidString)").path
-        let exports = try SampleExports.write([
-            SampleExportSpec(projectID: "proj1", serverID: "srv-a", exportID: "exp-small"),
-            SampleExportSpec(projectID: "proj1", serverID: "srv-b", exportID: "exp-large", payloadBytes: 6 << 20),
-        ], into: root + "/exports")
-        (small, large) = (exports[0], exports[1])
-        emulator = Emulator(EmulatorConfig(root: root + "/exports", token: token))
-        try emulator.start()
+        fixture = try EmulatorFixture()
     }
 
     override func tearDownWithError() throws {
-        emulator?.stop()
-        emulator = nil
-        try? FileManager.default.removeItem(atPath: root)
+        fixture?.close()
+        fixture = nil
     }
 
     // MARK: 200 and Range
@@ -190,12 +182,19 @@ final class EmulatorTests: XCTestCase {
         // Bytes already in kernel buffers may still arrive, so the clients' outcome is not
         // asserted; only that they end, and that nothing listens any more.
         for p in clients { p.waitUntilExit() }
-        let refused = Process()
-        refused.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        refused.arguments = ["-s", "--max-time", "20", "-o", "/dev/null", url(small)]
-        try refused.run()
-        refused.waitUntilExit()
-        XCTAssertEqual(refused.terminationStatus, 7, "curl: failed to connect")
+        XCTAssertEqual(try curl([url(small)]).exitCode, 7, "curl: failed to connect")
+    }
+
+    func testRestartAfterStopServesOnTheSamePort() throws {
+        let port = emulator.port
+        XCTAssertEqual(try get(small).status, 200)
+        emulator.stop()
+        XCTAssertEqual(try get(small).exitCode, 7, "a stopped emulator refuses connections")
+        XCTAssertEqual(try emulator.start(), port)
+        let again = try get(small)
+        XCTAssertEqual(again.status, 200)
+        XCTAssertEqual(again.body, try data(small))
+        XCTAssertEqual(emulator.contentRequestCount, 2, "counters carry over a restart")
     }
 
     // MARK: sample exports
@@ -228,62 +227,15 @@ final class EmulatorTests: XCTestCase {
 
     // MARK: helpers
 
-    private struct Response {
-        var status: Int
-        var headers: [(String, String)]
-        var body: Data
-        var stdout: String
-        func header(_ name: String) -> String? {
-            headers.last { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
-        }
-    }
+    private func url(_ e: SampleExport) -> String { fixture.url(e) }
+    private func data(_ e: SampleExport) throws -> Data { try fixture.data(e) }
+    private func get(_ e: SampleExport, _ extra: [String] = []) throws -> CurlResult { try fixture.get(e, extra) }
 
-    private func url(_ e: SampleExport) -> String {
-        "\(emulator.endpoint)/v1/\(e.spec.projectID)/physicalservers/\(e.spec.serverID)/logs/exports/\(e.spec.exportID)/content"
-    }
-
-    private func data(_ e: SampleExport) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: e.path)) }
-
-    private func get(_ e: SampleExport, _ extra: [String] = []) throws -> Response {
-        try curl([url(e), "-H", "X-Auth-Token: \(token)"] + extra)
-    }
-
-    /// Runs curl with the headers and body going to files; a curl failure (such as the
-    /// deliberate timeout) is not an error here, the caller checks what arrived.
-    private func curl(_ args: [String], maxTime: Int = 20, bodyFile: Bool = true) throws -> Response {
-        let id = UUID().uuidString
-        let headerPath = root + "/h-\(id)", bodyPath = root + "/b-\(id)"
-        var all = ["-s", "--max-time", String(maxTime), "-D", headerPath]
-        if bodyFile { all += ["-o", bodyPath] }
-        let stdout = try run("/usr/bin/curl", all + args, allowFailure: true)
-        let headerText = (try? String(contentsOfFile: headerPath, encoding: .utf8)) ?? ""
-        // The last block is the final response (curl writes one per response received).
-        let block = headerText.components(separatedBy: "\r\n\r\n").last { !$0.isEmpty } ?? ""
-        var lines = block.components(separatedBy: "\r\n")
-        let statusLine = lines.isEmpty ? "" : lines.removeFirst()
-        let status = statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        let headers = lines.compactMap { line -> (String, String)? in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        let body = (try? Data(contentsOf: URL(fileURLWithPath: bodyPath))) ?? Data()
-        try? FileManager.default.removeItem(atPath: headerPath)
-        try? FileManager.default.removeItem(atPath: bodyPath)
-        return Response(status: status, headers: headers, body: body, stdout: stdout)
+    private func curl(_ args: [String], bodyFile: Bool = true) throws -> CurlResult {
+        try fixture.curl(args, bodyFile: bodyFile)
     }
 
     private func run(_ tool: String, _ args: [String], allowFailure: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = args
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if !allowFailure && process.terminationStatus != 0 {
-            XCTFail("\(tool) \(args) exited with \(process.terminationStatus)")
-        }
-        return String(decoding: out, as: UTF8.self)
+        try fixture.run(tool, args, allowFailure: allowFailure).0
     }
 }

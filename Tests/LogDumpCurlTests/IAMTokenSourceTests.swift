@@ -89,7 +89,7 @@ final class IAMTokenSourceTests: XCTestCase {
             _ = try source(iam, password: wrong)
             XCTFail("a wrong password was accepted")
         } catch {
-            guard case .http(401, "IAM.0001", "The username or password is wrong.") = error else {
+            guard case .http(401, "IAM.0001", "The username or password is wrong.", _) = error else {
                 return XCTFail("\(error)")
             }
             XCTAssertEqual(error.errno, .accessDenied)

@@ -35,7 +35,7 @@ extension CurlExportSourceTests {
         let error = expectRemoteError { () throws(RemoteError) in
             try CurlExportSource(token: token).transfer(TransferRequest(location: location, range: 0..<10), into: sink)
         }
-        guard case .http(401, _, _)? = error else { return XCTFail("expected HTTP 401, got \(String(describing: error))") }
+        guard case .http(401, _, _, _)? = error else { return XCTFail("expected HTTP 401, got \(String(describing: error))") }
         XCTAssertEqual(error?.errno, .accessDenied)
         XCTAssertEqual(emulator?.contentRequestCount, 2)
         XCTAssertNil(sink.head)
@@ -47,7 +47,7 @@ extension CurlExportSourceTests {
             try CurlExportSource(token: StaticToken("wrong")).transfer(TransferRequest(location: location, range: 0..<10),
                                                                       into: CollectingSink())
         }
-        guard case .http(401, _, _)? = error else { return XCTFail("expected HTTP 401, got \(String(describing: error))") }
+        guard case .http(401, _, _, _)? = error else { return XCTFail("expected HTTP 401, got \(String(describing: error))") }
         XCTAssertEqual(emulator?.contentRequestCount, 1)
     }
 }

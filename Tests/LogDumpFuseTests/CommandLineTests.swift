@@ -127,7 +127,7 @@ final class CommandLineTests: MountTestCase {
     }
 
     /// IAM's refusal stops the mount with what IAM said, and never shows the password.
-    /// The emulator has no IAM route (yet): its 404 stands for any refusal here.
+    /// The harness's emulator has no IAM user, so it refuses every login.
     func testIAMRefusalStopsTheMount() throws {
         let password = "pw-7d1e0c2b"
         let passwordFile = "\(harness.directory)/password"
@@ -136,7 +136,7 @@ final class CommandLineTests: MountTestCase {
                    "--iam-project", "p"]
         for (flags, extra) in [(["--iam-password-file", passwordFile], [:]), ([], ["LOGDUMPFS_IAM_PASSWORD": password])] {
             let result = assertRefused(["mount", harness.manifestPath, harness.mountpoint] + iam + flags, extra: extra,
-                                       saying: "IAM login as IAM user \"u\" of domain \"d\", project \"p\" at \(harness.emulator.endpoint) failed: HTTP 404")
+                                       saying: "IAM login as IAM user \"u\" of domain \"d\", project \"p\" at \(harness.emulator.endpoint) failed: HTTP 401 IAM.0001: The username or password is wrong.")
             XCTAssertFalse((result.stderr + result.stdoutText).contains(password), "\(result)")
         }
         assertRefused(["mount", harness.manifestPath, harness.mountpoint] + iam + ["--iam-password-file", "\(harness.directory)/nope"],

@@ -52,7 +52,7 @@ final class ExpiringTokenTests: TokenTestCase {
             usleep(20_000)
         }
         usleep(200_000)
-        guard case .http(401, _, _)? = remoteError({ () throws(RemoteError) in try source.currentToken() }) else {
+        guard case .http(401, _, _, _)? = remoteError({ () throws(RemoteError) in try source.currentToken() }) else {
             return XCTFail("an ended token was still handed out")
         }
         issuer.setFailing(false)

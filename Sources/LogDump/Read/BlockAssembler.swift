@@ -16,10 +16,16 @@ final class BlockAssembler: TransferSink {
     /// `buffer`, so that each can have its range as soon as it has arrived.
     private var partial: PartialBlock?
     private var partialCount = 0
+    /// The target's flight, whose readers may all leave (interrupted) mid-transfer.
+    private let flight: Flight?
+    /// The source was told the transfer is unwanted: whatever it ends with is not the
+    /// export's end, even if it returns without an error.
+    private var cancelSeen = false
 
     init(loader: BlockLoader, target: BlockKey) {
         self.loader = loader
         self.target = target
+        self.flight = loader.flight(of: target)
         self.blockSize = loader.options.blockSize
         self.index = target.index
     }
@@ -47,7 +53,16 @@ final class BlockAssembler: TransferSink {
         return true
     }
 
+    /// A stream serves readers of many blocks and ends by lingering; only shutdown
+    /// cancels it. A ranged fetch is cancelled when no reader waits for its block.
+    var isCancelled: Bool {
+        if cancelSeen { return true }
+        cancelSeen = loader.isUnwanted(isStream ? nil : flight)
+        return cancelSeen
+    }
+
     func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if isCancelled { return false }
         if let partial {
             let take = min(partial.capacity - partialCount, bytes.count) // more than asked: ignore
             guard take > 0 else { return true }
@@ -78,6 +93,11 @@ final class BlockAssembler: TransferSink {
     /// The transfer ended without an error: deliver what is left. A body that ended on
     /// its own before a full block (or a whole body that ended at all) marks the export's end.
     func finish() {
+        if cancelSeen {
+            if isStream { loader.streamEnded(target.location, id: streamID, size: nil, error: nil) }
+            else { loader.abandon(target) }
+            return
+        }
         if let partial { buffer = partial.copy(0..<partialCount) }
         guard !stoppedEarly else {
             if isStream { loader.streamEnded(target.location, id: streamID, size: nil, error: nil) }
@@ -94,6 +114,7 @@ final class BlockAssembler: TransferSink {
     }
 
     func fail(_ error: RemoteError) {
+        if cancelSeen && !isStream { return loader.abandon(target) }
         loader.fail(target, error)
         if isStream { loader.streamEnded(target.location, id: streamID, size: nil, error: error) }
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Exact ranges, for random reads: bytes neither cached nor on their way, fetched on
 /// their own rather than with the blocks around them.
 extension BlockLoader {
@@ -5,15 +7,22 @@ extension BlockLoader {
     /// wait for than the block around it. Nil when the server is not known to honour
     /// Range (the whole export could come back) or did not honour it this time: then
     /// read through blocks.
-    public func read(_ location: ExportLocation, range: Range<UInt64>) throws(Errno) -> [UInt8]? {
+    public func read(_ location: ExportLocation, range: Range<UInt64>,
+                     interruption: ReadInterruption? = nil) throws(Errno) -> [UInt8]? {
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
+        interruption?.wakes(monitor)
         let outcome: Result<[UInt8]?, RemoteError>?? = monitor.withLock {
             guard rangeHonoured[location] == true else { return .some(.success(nil)) }
             let read = RangeRead(location: location, range: range)
             rangeReads.append(read)
             monitor.broadcast()
-            _ = monitor.wait(until: deadline) { read.result != nil }
+            _ = monitor.wait(until: deadline) { read.result != nil || interruption?.isInterrupted == true }
+            if read.result == nil { read.abandoned.store(true, ordering: .releasing) }
             return .some(read.result)
+        }
+        if outcome == .some(nil), interruption?.isInterrupted == true {
+            Log.debug("reading bytes \(range) of \(location.key) interrupted")
+            throw Errno.interrupted
         }
         switch outcome {
         case .some(.success(let bytes))?: return bytes
@@ -32,7 +41,7 @@ extension BlockLoader {
     }
 
     func fetch(_ read: RangeRead) {
-        let sink = RangeSink(expected: read.range)
+        let sink = RangeSink(read, loader: self)
         let result: Result<[UInt8]?, RemoteError>
         do {
             try source.transfer(TransferRequest(location: read.location, range: read.range), into: sink)
@@ -54,6 +63,8 @@ final class RangeRead {
     let location: ExportLocation
     let range: Range<UInt64>
     var result: Result<[UInt8]?, RemoteError>?
+    /// Its reader stopped waiting (interrupted, timed out): the transfer may stop.
+    let abandoned = Atomic<Bool>(false)
 
     init(location: ExportLocation, range: Range<UInt64>) {
         self.location = location
@@ -66,8 +77,18 @@ private final class RangeSink: TransferSink {
     let expected: Range<UInt64>
     var bytes: [UInt8] = []
     private(set) var honoured = false
+    private let read: RangeRead
+    private let loader: BlockLoader
 
-    init(expected: Range<UInt64>) { self.expected = expected }
+    init(_ read: RangeRead, loader: BlockLoader) {
+        self.expected = read.range
+        self.read = read
+        self.loader = loader
+    }
+
+    var isCancelled: Bool {
+        read.abandoned.load(ordering: .acquiring) || loader.stopped.load(ordering: .acquiring)
+    }
 
     func begin(_ head: ResponseHead) -> Bool {
         honoured = head.rangeHonoured && head.bodyOffset == expected.lowerBound

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Gets blocks: from the cache, else from the source on a fetch thread of its own, with
 /// one fetch per block however many readers want it (single flight). The calling
@@ -41,6 +42,8 @@ public final class BlockLoader: @unchecked Sendable {
     /// Blocks waiting for the disk writer, at most `options.pendingWrites`.
     private var writes: [(bytes: [UInt8], key: BlockKey, validator: String?)] = []
     var stopping = false
+    /// `stopping`, readable without the lock: transfers poll it to end early.
+    let stopped = Atomic<Bool>(false)
 
     public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions()) {
         self.source = source
@@ -62,6 +65,7 @@ public final class BlockLoader: @unchecked Sendable {
     public func shutdown() {
         monitor.withLock {
             stopping = true
+            stopped.store(true, ordering: .releasing)
             for key in Array(flights.keys) { complete(key, .failure(.network("shutting down"))) }
             monitor.broadcast()
             _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(10))) { persisting == 0 }
@@ -75,14 +79,18 @@ public final class BlockLoader: @unchecked Sendable {
     }
 
     /// Bytes `range` of a block (fewer where the export ends within it). While the block
-    /// is still arriving, returns as soon as the range has: a copy of it.
-    public func bytes(of key: BlockKey, within range: Range<Int>) throws(Errno) -> ArraySlice<UInt8> {
-        try bytes(of: key, within: range, lookups: 2)
+    /// is still arriving, returns as soon as the range has: a copy of it. An interrupted
+    /// reader gets EINTR at once; the fetch goes on only if another reader waits for it.
+    public func bytes(of key: BlockKey, within range: Range<Int>,
+                      interruption: ReadInterruption? = nil) throws(Errno) -> ArraySlice<UInt8> {
+        try bytes(of: key, within: range, interruption: interruption, lookups: 2)
     }
 
-    private func bytes(of key: BlockKey, within range: Range<Int>, lookups: Int) throws(Errno) -> ArraySlice<UInt8> {
+    private func bytes(of key: BlockKey, within range: Range<Int>, interruption: ReadInterruption?,
+                       lookups: Int) throws(Errno) -> ArraySlice<UInt8> {
         if let hit = cache.block(for: key) { return hit[clamped(range, hit.count)] }
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
+        interruption?.wakes(monitor)
         let outcome: Outcome? = monitor.withLock {
             // Stored between the lookup above and this lock: read it outside the lock.
             if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
@@ -90,9 +98,10 @@ public final class BlockLoader: @unchecked Sendable {
             let flight = flights[key] ?? startFlight(for: key)
             if flight.queued && !flight.started { demanded.push(key) } // readahead a reader now waits for
             flight.readers += 1
-            defer { flight.readers -= 1 }
+            flight.abandoned.store(false, ordering: .releasing) // wanted again
+            defer { leave(flight) }
             _ = monitor.wait(until: deadline) {
-                if flight.result != nil { return true }
+                if flight.result != nil || interruption?.isInterrupted == true { return true }
                 guard let partial = flight.partial else { return false }
                 if partial.filled >= range.upperBound { return true }
                 partial.wanted = min(partial.wanted, range.upperBound) // ask to be woken then
@@ -100,11 +109,11 @@ public final class BlockLoader: @unchecked Sendable {
             }
             if let result = flight.result { return .done(result) }
             if let partial = flight.partial, partial.filled >= range.upperBound { return .partial(partial) }
-            return .timedOut
+            return interruption?.isInterrupted == true ? .interrupted : .timedOut
         }
         switch outcome {
         case nil:
-            return try bytes(of: key, within: range, lookups: lookups - 1)
+            return try bytes(of: key, within: range, interruption: interruption, lookups: lookups - 1)
         case .partial(let partial)?:
             return partial.copy(range)[...]
         case .done(.success(let block))?:
@@ -115,6 +124,9 @@ public final class BlockLoader: @unchecked Sendable {
         case .timedOut?:
             Log.warning("reading \(key) timed out after \(options.waitTimeout)")
             throw Errno.io
+        case .interrupted?:
+            Log.debug("reading \(key) interrupted")
+            throw Errno.interrupted
         }
     }
 
@@ -123,6 +135,42 @@ public final class BlockLoader: @unchecked Sendable {
         case done(Result<[UInt8], RemoteError>)
         case partial(PartialBlock)
         case timedOut
+        case interrupted
+    }
+
+    /// A reader stops waiting for a flight (lock held). Once none waits, a fetch that
+    /// readahead did not ask for is unwanted: its transfer stops at its next poll.
+    private func leave(_ flight: Flight) {
+        flight.readers -= 1
+        if flight.readers == 0 && !flight.isReadahead && flight.result == nil {
+            flight.abandoned.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Whether the transfer of `flight` should stop: no reader wants it, or the mount
+    /// is stopping. Cheap enough for a source to poll on every chunk.
+    func isUnwanted(_ flight: Flight?) -> Bool {
+        stopped.load(ordering: .acquiring) || flight?.abandoned.load(ordering: .acquiring) == true
+    }
+
+    /// A transfer stopped because its block was unwanted. A reader that came since gets
+    /// the block fetched again; otherwise the flight ends unseen.
+    func abandon(_ key: BlockKey) {
+        monitor.withLock {
+            guard let flight = flights[key] else { return }
+            if flight.readers > 0 && !stopping {
+                flight.started = false
+                flight.abandoned.store(false, ordering: .releasing)
+                enqueue(key, flight)
+            } else {
+                complete(key, .failure(.network("no reader wants it any more")))
+            }
+        }
+    }
+
+    /// The flight of a block being fetched, for its assembler.
+    func flight(of key: BlockKey) -> Flight? {
+        monitor.withLock { flights[key] }
     }
 
     private func clamped(_ range: Range<Int>, _ count: Int) -> Range<Int> {
@@ -285,6 +333,7 @@ public final class BlockLoader: @unchecked Sendable {
                 }
                 if !rangeReads.isEmpty {
                     let read = rangeReads.removeFirst()
+                    if read.abandoned.load(ordering: .acquiring) { continue }
                     running[read.location, default: 0] += 1
                     return .range(read)
                 }
@@ -305,6 +354,10 @@ public final class BlockLoader: @unchecked Sendable {
     /// it was queued twice and is being fetched (lock held).
     private func start(_ key: BlockKey) -> Job? {
         guard let flight = flights[key], !flight.started else { return nil }
+        if flight.abandoned.load(ordering: .acquiring) && flight.readers == 0 {
+            complete(key, .failure(.network("no reader wants it any more")))
+            return nil
+        }
         flight.started = true
         running[key.location, default: 0] += 1
         return .block(key)

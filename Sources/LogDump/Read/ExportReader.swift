@@ -24,11 +24,13 @@ public final class ExportReader: Sendable {
 
     /// Up to `count` bytes from `offset`, or ESTALE once the export has changed on the
     /// server since the file was opened: its earlier reads may have been of the old
-    /// version, and old and new bytes must never mix in one copy.
-    public func read(at offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8> {
+    /// version, and old and new bytes must never mix in one copy. EINTR once
+    /// `interruption` says the reading process was interrupted.
+    public func read(at offset: UInt64, count: Int,
+                     interruption: ReadInterruption? = nil) throws(Errno) -> ArraySlice<UInt8> {
         let sequential = prefetch(after: offset, count: count)
-        var bytes = sequential ? nil : try readExactly(at: offset, count: count)
-        if bytes == nil { bytes = try readBlocks(at: offset, count: count) }
+        var bytes = sequential ? nil : try readExactly(at: offset, count: count, interruption)
+        if bytes == nil { bytes = try readBlocks(at: offset, count: count, interruption) }
         guard loader.generation(of: location) == generation else {
             Log.warning("\(location.key) changed on the server while open: its reads fail with ESTALE; open it again")
             throw Errno.stale
@@ -54,19 +56,21 @@ public final class ExportReader: Sendable {
 
     /// A random read of bytes neither cached nor on their way: just those bytes, fetched
     /// uncached, rather than the blocks around them. Nil: read through blocks.
-    private func readExactly(at offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8>? {
+    private func readExactly(at offset: UInt64, count: Int,
+                             _ interruption: ReadInterruption?) throws(Errno) -> ArraySlice<UInt8>? {
         let blockSize = UInt64(loader.options.blockSize)
         var end = offset + UInt64(count)
         if let size { end = min(end, size) }
         guard end > offset else { return nil }
         let blocks = Int(offset / blockSize)...Int((end - 1) / blockSize)
         guard !blocks.contains(where: { loader.isHeldOrComing(BlockKey(location, $0)) }) else { return nil }
-        return try loader.read(location, range: offset..<end)?[...]
+        return try loader.read(location, range: offset..<end, interruption: interruption)?[...]
     }
 
     /// Up to `count` bytes from `offset`; fewer only at the end of the export. A read
     /// within one block is a slice of the cached block, not a copy.
-    private func readBlocks(at offset: UInt64, count: Int) throws(Errno) -> ArraySlice<UInt8> {
+    private func readBlocks(at offset: UInt64, count: Int,
+                            _ interruption: ReadInterruption?) throws(Errno) -> ArraySlice<UInt8> {
         let blockSize = UInt64(loader.options.blockSize)
         var end = offset + UInt64(count)
         if let size { end = min(end, size) }
@@ -74,7 +78,8 @@ public final class ExportReader: Sendable {
         let first = Int(offset / blockSize)
         if Int((end - 1) / blockSize) == first {
             let within = Int(offset % blockSize)
-            return try loader.bytes(of: BlockKey(location, first), within: within..<(within + Int(end - offset)))
+            return try loader.bytes(of: BlockKey(location, first), within: within..<(within + Int(end - offset)),
+                                    interruption: interruption)
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(end - offset))
@@ -82,7 +87,8 @@ public final class ExportReader: Sendable {
         while position < end {
             let within = Int(position % blockSize)
             let wanted = min(Int(blockSize) - within, Int(end - position))
-            let piece = try loader.bytes(of: BlockKey(location, Int(position / blockSize)), within: within..<(within + wanted))
+            let piece = try loader.bytes(of: BlockKey(location, Int(position / blockSize)),
+                                         within: within..<(within + wanted), interruption: interruption)
             bytes.append(contentsOf: piece)
             position += UInt64(piece.count)
             if piece.count < wanted { break } // the export ends in this block

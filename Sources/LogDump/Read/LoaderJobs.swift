@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Readers waiting for one block; `result` is set once, under the loader's lock.
 final class Flight {
     var result: Result<[UInt8], RemoteError>?
@@ -11,6 +13,9 @@ final class Flight {
     var readers = 0
     /// The block as it arrives, when readers wait for it.
     var partial: PartialBlock?
+    /// No reader waits any more: its transfer may stop. Set and cleared under the
+    /// loader's lock, read without it by the transfer.
+    let abandoned = Atomic<Bool>(false)
 }
 
 /// Blocks waiting for a fetch thread, first in first out.

@@ -40,14 +40,24 @@ extension TransferSink {
 public struct TransferRequest: Sendable {
     public var location: ExportLocation
     /// The bytes wanted; nil asks for the whole export. A server may ignore it (200).
+    /// An upper bound of `toEnd` asks for everything from the lower bound on (`bytes=N-`).
     public var range: Range<UInt64>?
     /// A limit on the whole transfer, for short probes; nil relies on stall detection.
     public var timeout: Duration?
+    /// Sent as `If-Range`: the validator of an earlier answer, so that a resumed range is
+    /// only answered (206) while the export is still that version; else the server sends
+    /// the whole body (200).
+    public var ifRange: String?
 
-    public init(location: ExportLocation, range: Range<UInt64>?, timeout: Duration? = nil) {
+    /// The upper bound of a range that runs to the end of the export, whatever its size.
+    public static let toEnd = UInt64.max
+
+    public init(location: ExportLocation, range: Range<UInt64>?, timeout: Duration? = nil,
+                ifRange: String? = nil) {
         self.location = location
         self.range = range
         self.timeout = timeout
+        self.ifRange = ifRange
     }
 }
 

@@ -4,7 +4,8 @@ import Glibc
 import Synchronization
 
 /// An ExportSource over bytes in memory: the twin of the curl source for tests of the
-/// core. It can ignore Range or hide the size, as real servers may, and counts requests.
+/// core. It can ignore Range or hide the size, as real servers may, counts requests, and
+/// can be scripted to fail them (see `Fault`).
 public final class MemoryExportSource: ExportSource {
     public struct Behaviour: Sendable {
         public var honoursRange = true
@@ -16,12 +17,18 @@ public final class MemoryExportSource: ExportSource {
         public init() {}
     }
 
+    /// One export as served: its bytes and the validator (ETag) its answers carry.
+    private struct Export {
+        var bytes: [UInt8]
+        var validator: String?
+    }
+
     private struct State {
-        var exports: [ExportLocation: [UInt8]] = [:]
+        var exports: [ExportLocation: Export] = [:]
         var behaviour = Behaviour()
-        var requests = 0
-        var ranges: [Range<UInt64>?] = []
-        var failures: [RemoteError] = []
+        var requests: [TransferRequest] = []
+        var faults: [Fault] = []
+        var bytesSent = 0
     }
 
     private let state = Mutex(State())
@@ -30,53 +37,74 @@ public final class MemoryExportSource: ExportSource {
         state.withLock { $0.behaviour = behaviour }
     }
 
-    public func add(_ bytes: [UInt8], at location: ExportLocation) {
-        state.withLock { $0.exports[location] = bytes }
+    /// Serves `bytes` at `location` from now on (replacing what was there), with
+    /// `validator` as the answers' ETag; If-Range is honoured only when it matches.
+    public func add(_ bytes: [UInt8], at location: ExportLocation, validator: String? = nil) {
+        state.withLock { $0.exports[location] = Export(bytes: bytes, validator: validator) }
     }
 
     public func setBehaviour(_ behaviour: Behaviour) {
         state.withLock { $0.behaviour = behaviour }
     }
 
+    /// The next requests meet these faults, one each, in order; later ones are answered.
+    public func script(_ faults: [Fault]) {
+        state.withLock { $0.faults.append(contentsOf: faults) }
+    }
+
     /// The next requests fail with these errors, one each, in order.
     public func failNext(_ errors: [RemoteError]) {
-        state.withLock { $0.failures.append(contentsOf: errors) }
+        script(errors.map { .fail($0) })
     }
 
     /// Requests answered so far, failed ones included.
-    public var requestCount: Int { state.withLock { $0.requests } }
+    public var requestCount: Int { state.withLock { $0.requests.count } }
 
     /// The range each request asked for, in order (nil: the whole export).
-    public var requestedRanges: [Range<UInt64>?] { state.withLock { $0.ranges } }
+    public var requestedRanges: [Range<UInt64>?] { state.withLock { $0.requests.map(\.range) } }
+
+    /// Each request's If-Range, in order.
+    public var requestedIfRanges: [String?] { state.withLock { $0.requests.map(\.ifRange) } }
+
+    /// Body bytes handed to sinks so far, over all requests: what a network would carry.
+    public var bytesSent: Int { state.withLock { $0.bytesSent } }
 
     public func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
-        let (bytes, behaviour, failure) = state.withLock { state in
-            state.requests += 1
-            state.ranges.append(request.range)
-            let failure = state.failures.isEmpty ? nil : state.failures.removeFirst()
-            return (state.exports[request.location], state.behaviour, failure)
+        let (export, behaviour, fault) = state.withLock { state in
+            state.requests.append(request)
+            let fault = state.faults.isEmpty ? Fault.none : state.faults.removeFirst()
+            return (state.exports[request.location], state.behaviour, fault)
         }
         if behaviour.latency > .zero { sleepFor(behaviour.latency) }
-        if let failure { throw failure }
-        guard let bytes else { throw .http(status: 404, code: "CDC.0404", message: "export not found") }
+        if case .fail(let failure) = fault { throw failure }
+        guard let export else { throw .http(status: 404, code: "CDC.0404", message: "export not found") }
+        let bytes = export.bytes
         let total = UInt64(bytes.count)
         var body = 0..<bytes.count
         var head = ResponseHead(bodyOffset: 0, bodyLength: behaviour.sendsLength ? total : nil,
-                                totalSize: behaviour.sendsLength ? total : nil, rangeHonoured: false)
-        if let range = request.range, behaviour.honoursRange {
+                                totalSize: behaviour.sendsLength ? total : nil, rangeHonoured: false,
+                                validator: export.validator)
+        let stillValid = request.ifRange == nil || request.ifRange == export.validator
+        if let range = request.range, behaviour.honoursRange, stillValid, !fault.ignoresRange {
             guard range.lowerBound < total else { throw .http(status: 416, code: nil, message: nil) }
             let end = min(range.upperBound, total)
             body = Int(range.lowerBound)..<Int(end)
             head = ResponseHead(bodyOffset: range.lowerBound, bodyLength: end - range.lowerBound,
-                                totalSize: total, rangeHonoured: true)
+                                totalSize: total, rangeHonoured: true, validator: export.validator)
         }
         guard sink.begin(head) else { return }
+        let cut = fault.cutAfter.map { min(body.lowerBound + $0, body.upperBound) } ?? body.upperBound
         var position = body.lowerBound
-        while position < body.upperBound {
-            let end = min(position + behaviour.chunkSize, body.upperBound)
+        while position < cut {
+            if sink.isCancelled { return }
+            let end = min(position + behaviour.chunkSize, cut)
+            state.withLock { $0.bytesSent += end - position }
             let more = bytes[position..<end].withUnsafeBytes { sink.receive($0) }
             if !more { return }
             position = end
+        }
+        if fault.cutAfter != nil {
+            throw .bodyEndedEarly(received: UInt64(cut - body.lowerBound), promised: head.bodyLength)
         }
     }
 }

@@ -106,9 +106,11 @@ final class ToolRunner {
         let stdoutPath = stdoutTo ?? "\(scratch)/tool-\(counter).stdout"
         let stderrPath = "\(scratch)/tool-\(counter).stderr"
         for path in [stdoutPath, stderrPath] {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw HarnessError("cannot create \(path)")
-            }
+            // open(2), not FileManager.createFile: that replaces the path by renaming a
+            // new file over it, which turns /dev/null into a regular file.
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw HarnessError("cannot create \(path)") }
+            close(fd)
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.resolve(tool))

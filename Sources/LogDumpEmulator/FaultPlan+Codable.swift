@@ -1,0 +1,159 @@
+import Foundation
+
+/// The JSON form of a fault plan, as the admin endpoint and `--faults` take it: snake_case
+/// keys, string keys for `error_rates`, absent keys take defaults, and anything a typo or
+/// a wrong number could mean (unknown keys, rates outside 0...1, bad kinds) is refused
+/// with a message naming where, rather than silently injecting the wrong faults.
+extension FaultPlan: Codable {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case errorRates = "error_rates", errorBurst = "error_burst", retryAfter = "retry_after"
+        case latencyMilliseconds = "latency_ms", bandwidthBytesPerSecond = "bandwidth_bytes_per_second"
+        case bodyFault = "body_fault", tokenLifetimeSeconds = "token_lifetime_seconds", seed
+    }
+
+    /// Parses and checks a plan; the error's `description` names the problem.
+    public init(json: Data) throws(InvalidFaultPlan) {
+        do {
+            self = try JSONDecoder().decode(FaultPlan.self, from: json)
+        } catch let error as InvalidFaultPlan {
+            throw error
+        } catch {
+            throw InvalidFaultPlan(describing: error)
+        }
+    }
+
+    /// Every key, sorted: what GET /_emulator/faults answers.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        if let rates = try c.decodeIfPresent([String: Double].self, forKey: .errorRates) {
+            errorRates = try Self.statusKeyed(rates)
+        }
+        errorBurst = try c.decodeIfPresent(ErrorBurst.self, forKey: .errorBurst)
+        retryAfter = try c.decodeIfPresent(String.self, forKey: .retryAfter)
+        latencyMilliseconds = try c.decodeWholeNumber(Int.self, forKey: .latencyMilliseconds) ?? latencyMilliseconds
+        bandwidthBytesPerSecond = try c.decodeWholeNumber(Int.self, forKey: .bandwidthBytesPerSecond)
+        bodyFault = try c.decodeIfPresent(BodyFault.self, forKey: .bodyFault)
+        tokenLifetimeSeconds = try c.decodeWholeNumber(Int.self, forKey: .tokenLifetimeSeconds) ?? tokenLifetimeSeconds
+        seed = try c.decodeWholeNumber(UInt64.self, forKey: .seed) ?? seed
+        if let problem = problems.first { throw InvalidFaultPlan(problem) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Dictionary(uniqueKeysWithValues: errorRates.map { (String($0.key), $0.value) }),
+                     forKey: .errorRates)
+        try c.encodeIfPresent(errorBurst, forKey: .errorBurst)
+        try c.encodeIfPresent(retryAfter, forKey: .retryAfter)
+        try c.encode(latencyMilliseconds, forKey: .latencyMilliseconds)
+        try c.encodeIfPresent(bandwidthBytesPerSecond, forKey: .bandwidthBytesPerSecond)
+        try c.encodeIfPresent(bodyFault, forKey: .bodyFault)
+        try c.encode(tokenLifetimeSeconds, forKey: .tokenLifetimeSeconds)
+        try c.encode(seed, forKey: .seed)
+    }
+
+    private static func statusKeyed(_ rates: [String: Double]) throws(InvalidFaultPlan) -> [Int: Double] {
+        var result: [Int: Double] = [:]
+        for (key, rate) in rates.sorted(by: { $0.key < $1.key }) {
+            guard let status = Int(key), errorStatuses.contains(status) else {
+                throw InvalidFaultPlan(#"error_rates["\#(key)"]: not an HTTP error status (400...599)"#)
+            }
+            result[status] = rate
+        }
+        return result
+    }
+
+    /// What is wrong with the plan's values, in the order of its JSON keys.
+    var problems: [String] {
+        var found: [String] = []
+        for (status, rate) in errorRates.sorted(by: { $0.key < $1.key }) where !(0...1).contains(rate) {
+            found.append(#"error_rates["\#(status)"]: \#(rate) is not a probability"#)
+        }
+        let total = errorRates.values.reduce(0, +)
+        if found.isEmpty && total > 1 + 1e-9 { found.append("error_rates: the rates add up to \(total), more than 1") }
+        if let burst = errorBurst {
+            if !Self.errorStatuses.contains(burst.status) {
+                found.append("error_burst.status: \(burst.status) is not an HTTP error status (400...599)")
+            }
+            if burst.count < 0 { found.append("error_burst.count: \(burst.count) is negative") }
+        }
+        if let value = retryAfter, value.isEmpty || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            found.append("retry_after: must be seconds or an HTTP date, without control characters")
+        }
+        if latencyMilliseconds < 0 { found.append("latency_ms: \(latencyMilliseconds) is negative") }
+        if let cap = bandwidthBytesPerSecond, cap < 0 { found.append("bandwidth_bytes_per_second: \(cap) is negative") }
+        if let fault = bodyFault {
+            if let after = fault.afterBytes, after < 0 { found.append("body_fault.after_bytes: \(after) is negative") }
+            if !(0...1).contains(fault.rate) { found.append("body_fault.rate: \(fault.rate) is not a probability") }
+        }
+        if tokenLifetimeSeconds < 0 { found.append("token_lifetime_seconds: \(tokenLifetimeSeconds) is negative") }
+        return found
+    }
+
+    static let errorStatuses = 400...599
+}
+
+extension ErrorBurst: Codable {
+    private enum CodingKeys: String, CodingKey, CaseIterable { case status, count }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let status = try c.decodeWholeNumber(Int.self, forKey: .status) else {
+            throw JSONProblem(description: #"error_burst: missing "status""#)
+        }
+        guard let count = try c.decodeWholeNumber(Int.self, forKey: .count) else {
+            throw JSONProblem(description: #"error_burst: missing "count""#)
+        }
+        self.init(status: status, count: count)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(status, forKey: .status)
+        try c.encode(count, forKey: .count)
+    }
+}
+
+extension BodyFault: Codable {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, afterBytes = "after_bytes", rate
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let name = try c.decode(String.self, forKey: .kind)
+        guard let kind = Kind(rawValue: name) else {
+            let kinds = Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw InvalidFaultPlan("body_fault.kind: \"\(name)\" is not one of \(kinds)")
+        }
+        self.init(kind: kind, afterBytes: try c.decodeWholeNumber(Int.self, forKey: .afterBytes),
+                  rate: try c.decodeIfPresent(Double.self, forKey: .rate) ?? 1)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind.rawValue, forKey: .kind)
+        try c.encodeIfPresent(afterBytes, forKey: .afterBytes)
+        try c.encode(rate, forKey: .rate)
+    }
+}
+
+/// Why a fault plan was refused, in one line that names the key.
+public struct InvalidFaultPlan: Error, CustomStringConvertible, Equatable {
+    public let description: String
+
+    init(_ description: String) { self.description = description }
+
+    init(describing error: any Error) {
+        self.init(DecodingProblem.describe(error))
+    }
+}

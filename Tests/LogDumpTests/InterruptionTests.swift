@@ -1,0 +1,181 @@
+import Foundation
+import LogDump
+import XCTest
+
+/// A reader whose process is interrupted gets EINTR at once, and the transfer it waited
+/// for stops unless another reader still wants it.
+final class InterruptionTests: XCTestCase {
+    private let bytes = ReaderFixtures.bytes(16 * 4096)
+
+    func testAnInterruptedReaderGetsEINTRAndItsTransferStops() throws {
+        let source = StallingSource(bytes: bytes)
+        let loader = ReaderFixtures.loader(source: source) { $0.workers = 2 }
+        defer { source.release(); loader.shutdown() }
+        let interruption = ReadInterruption()
+        let read = startRead(loader, at: 0, interruption)
+        XCTAssertTrue(source.waitUntilStalled(count: 1), "the transfer never stalled")
+
+        interruption.interrupt()
+        XCTAssertEqual(read.wait(seconds: 1), .failure(.interrupted), "the interrupted read did not end at once")
+        XCTAssertTrue(source.waitUntilCancelled(count: 1), "nobody wants the block, yet its transfer went on")
+
+        source.release()
+        let again = try ExportReader(location: ReaderFixtures.location, size: UInt64(bytes.count), loader: loader)
+            .read(at: 0, count: 4096)
+        XCTAssertEqual(Array(again), Array(bytes[0..<4096]), "the block is fetched again, whole")
+    }
+
+    func testATransferAnotherReaderWaitsForGoesOn() throws {
+        let source = StallingSource(bytes: bytes)
+        let loader = ReaderFixtures.loader(source: source) { $0.workers = 2 }
+        defer { source.release(); loader.shutdown() }
+        let interrupted = ReadInterruption()
+        let first = startRead(loader, at: 0, interrupted)
+        XCTAssertTrue(source.waitUntilStalled(count: 1))
+        let second = startRead(loader, at: 100, nil)
+        usleep(100_000) // the second reader joins the same flight
+
+        interrupted.interrupt()
+        XCTAssertEqual(first.wait(seconds: 1), .failure(.interrupted))
+        usleep(300_000)
+        XCTAssertEqual(source.cancelledCount, 0, "the transfer stopped although a reader waits for it")
+        source.release()
+        XCTAssertTrue(second.wait(seconds: 10) == .success(Array(bytes[100..<4096])), "the other reader did not get its bytes")
+        XCTAssertEqual(source.requestsFromStart, 1, "block 0 was fetched again")
+    }
+
+    func testAnInterruptedExactRangeReadStopsItsTransfer() throws {
+        let source = StallingSource(bytes: bytes, free: 1)
+        let loader = ReaderFixtures.loader(source: source) { $0.workers = 2 }
+        defer { source.release(); loader.shutdown() }
+        _ = try loader.block(BlockKey(ReaderFixtures.location, 0)) // learns that Range is honoured
+        let interruption = ReadInterruption()
+        let result = Outcome()
+        Thread.detachNewThread {
+            do throws(Errno) {
+                let got = try loader.read(ReaderFixtures.location, range: 40_000..<41_000, interruption: interruption)
+                result.set(.success(got ?? []))
+            } catch { result.set(.failure(error)) }
+        }
+        XCTAssertTrue(source.waitUntilStalled(count: 1))
+        interruption.interrupt()
+        XCTAssertEqual(result.wait(seconds: 1), .failure(.interrupted))
+        XCTAssertTrue(source.waitUntilCancelled(count: 1))
+    }
+
+    private func startRead(_ loader: BlockLoader, at offset: UInt64, _ interruption: ReadInterruption?) -> Outcome {
+        let reader = ExportReader(location: ReaderFixtures.location, size: UInt64(bytes.count), loader: loader)
+        let outcome = Outcome()
+        Thread.detachNewThread {
+            do throws(Errno) {
+                outcome.set(.success(Array(try reader.read(at: offset, count: 4096 - Int(offset), interruption: interruption))))
+            } catch { outcome.set(.failure(error)) }
+        }
+        return outcome
+    }
+}
+
+/// A read's result, handed from its thread to the test.
+private final class Outcome: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<[UInt8], Errno>?
+
+    func set(_ value: Result<[UInt8], Errno>) {
+        condition.withLock { result = value; condition.broadcast() }
+    }
+
+    /// The result, or nil when none came within `seconds`.
+    func wait(seconds: Double) -> Result<[UInt8], Errno>? {
+        condition.withLock {
+            let deadline = Date().addingTimeInterval(seconds)
+            while result == nil && condition.wait(until: deadline) {}
+            return result
+        }
+    }
+}
+
+/// Answers the first `free` requests whole; later ones send half their body, then stall
+/// until released (30 s at most), or until the sink says nobody wants the rest, as a
+/// real source polls it; released, they send the rest.
+private final class StallingSource: ExportSource, @unchecked Sendable {
+    private let memory = MemoryExportSource()
+    private let condition = NSCondition()
+    private var free: Int
+    private var released = false
+    private var stalled = 0
+    private(set) var cancelledCount = 0
+    private var requests = 0
+
+    init(bytes: [UInt8], free: Int = 0) {
+        self.free = free
+        memory.add(bytes, at: ReaderFixtures.location)
+    }
+
+    /// Requests for bytes from the export's start.
+    var requestsFromStart: Int { condition.withLock { requests } }
+
+    func release() { condition.withLock { released = true; condition.broadcast() } }
+
+    func waitUntilStalled(count: Int) -> Bool { waitUntil { self.stalled >= count } }
+    func waitUntilCancelled(count: Int) -> Bool { waitUntil { self.cancelledCount >= count } }
+
+    private func waitUntil(_ done: () -> Bool) -> Bool {
+        condition.withLock {
+            let deadline = Date().addingTimeInterval(10)
+            while !done() && condition.wait(until: deadline) {}
+            return done()
+        }
+    }
+
+    func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
+        let stalls = condition.withLock {
+            if (request.range?.lowerBound ?? 0) == 0 { requests += 1 }
+            if free > 0 { free -= 1; return false }
+            return !released
+        }
+        try memory.transfer(request, into: stalls ? HalfwayStall(sink, source: self) : sink)
+    }
+
+    /// Called halfway through a body; false: cancelled.
+    fileprivate func stall(_ sink: TransferSink) -> Bool {
+        condition.withLock {
+            stalled += 1
+            condition.broadcast()
+            let deadline = Date().addingTimeInterval(30)
+            while !released && !sink.isCancelled && Date() < deadline {
+                _ = condition.wait(until: Date().addingTimeInterval(0.02))
+            }
+            if sink.isCancelled { cancelledCount += 1; condition.broadcast() }
+            return !sink.isCancelled
+        }
+    }
+}
+
+/// Passes a body on, stalling at its middle.
+private final class HalfwayStall: TransferSink {
+    private let downstream: TransferSink
+    private let source: StallingSource
+    private var untilStall = -1
+
+    init(_ downstream: TransferSink, source: StallingSource) {
+        self.downstream = downstream
+        self.source = source
+    }
+
+    func begin(_ head: ResponseHead) -> Bool {
+        untilStall = Int(head.bodyLength ?? 0) / 2
+        return downstream.begin(head)
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard untilStall >= 0, untilStall < bytes.count else {
+            untilStall -= bytes.count
+            return downstream.receive(bytes)
+        }
+        let split = untilStall
+        untilStall = -1
+        return downstream.receive(UnsafeRawBufferPointer(rebasing: bytes[..<split]))
+            && source.stall(downstream)
+            && downstream.receive(UnsafeRawBufferPointer(rebasing: bytes[split...]))
+    }
+}
