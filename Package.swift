@@ -34,13 +34,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "LogDumpTests", dependencies: ["LogDump"]),
-        .testTarget(name: "LogDumpCurlTests", dependencies: [
-            "LogDump", "LogDumpCurl", "LogDumpEmulator",
-            // IAMStandIn: a tiny identity service for IAMTokenSource's tests.
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        .testTarget(name: "LogDumpCurlTests", dependencies: ["LogDump", "LogDumpCurl", "LogDumpEmulator"]),
         .testTarget(name: "LogDumpFuseTests", dependencies: ["LogDump", "LogDumpEmulator"]),
     ],
     swiftLanguageModes: [.v6]

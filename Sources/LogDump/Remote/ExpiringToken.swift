@@ -77,8 +77,7 @@ public final class ExpiringToken: TokenSource {
                     return try fresh()
                 } catch {
                     let left = Duration.nanoseconds(Int64(old.endsAt.nanoseconds) - Int64(now.nanoseconds))
-                    let tenths = left / .milliseconds(100)
-                    Log.warning("renewing the token failed (\(error)); the current one stays in use for \(Int(tenths) / 10).\(Int(tenths) % 10) s more")
+                    Log.warning("renewing the token failed (\(error)); the current one stays in use for \(left.secondsText) more")
                     var postponed = old
                     postponed.renewAt = now.advanced(by: min(.seconds(30), left / 4))
                     return postponed
