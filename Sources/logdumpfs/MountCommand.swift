@@ -12,17 +12,21 @@ struct MountCommand: ParsableCommand {
         Runs until unmounted: press Ctrl-C, send SIGTERM, or run `fusermount3 -u MOUNTPOINT`.
 
         The X-Auth-Token comes from one source, renewed without a remount:
-          --token-file PATH     read again when the file changes and after a 401
-          --token-command CMD   run (/bin/sh -c) at start and after a 401; prints the token
-          --iam-endpoint URL --iam-user U --iam-domain D --iam-project P, with the password
-                                in --iam-password-file FILE or LOGDUMPFS_IAM_PASSWORD:
-                                a token from Huawei IAM, renewed before it expires
-        With none of them, the environment variable LOGDUMPFS_TOKEN (never renewed).
-        Tokens and passwords are never logged nor passed on a command line.
+          --token-file PATH    read again when the file changes, and after a 401
+          --token-command CMD  run by /bin/sh -c at start and after a 401;
+                               its output is the token
+          --iam-endpoint URL --iam-user U --iam-domain D --iam-project P
+                               and the password in --iam-password-file FILE
+                               or LOGDUMPFS_IAM_PASSWORD: tokens from Huawei
+                               IAM, renewed before they expire and after a 401
+        With none of them, the environment variable LOGDUMPFS_TOKEN (never
+        renewed). Tokens and passwords are never logged nor passed on a
+        command line.
 
         Examples:
           LOGDUMPFS_TOKEN=... logdumpfs mount exports.json /mnt/logs
-          logdumpfs mount exports.json /mnt/logs --token-command 'vault read -field=token secret/clouddc'
+          logdumpfs mount exports.json /mnt/logs \\
+              --token-command 'vault read -field=token secret/clouddc'
           tar -tzf /mnt/logs/<project_id>/<server_id>/exports/<export_id>.tar.gz
         """
     )
