@@ -36,9 +36,12 @@ struct ChildProcess {
         let spawned = spawn(command, output: outPipe[1], errors: errPipe[1])
         close(outPipe[1])
         close(errPipe[1])
-        guard case .success(let pid) = spawned else {
+        let pid: pid_t
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let error):
             close(outPipe[0]); close(errPipe[0])
-            return spawned.map { _ in Outcome(ending: .timedOut, output: [], errors: []) }
+            return .failure(error)
         }
         let deadline = MonotonicInstant.now().advanced(by: timeLimit)
         var streams = [Stream(fd: outPipe[0], limit: outputLimit), Stream(fd: errPipe[0], limit: outputLimit)]

@@ -34,7 +34,7 @@ public final class SingleFlight<Value: Sendable>: @unchecked Sendable {
             let round = finished
             let deadline = MonotonicInstant.now().advanced(by: patience)
             guard monitor.wait(until: deadline, for: { finished != round }) else {
-                return .failed(.tokenUnavailable("waited \(patience) for a token renewal in progress"))
+                return .failed(.tokenUnavailable("waited \(patience.secondsText) for a token renewal in progress"))
             }
             if let lastFailure { return .failed(lastFailure) }
             return .done(value)
