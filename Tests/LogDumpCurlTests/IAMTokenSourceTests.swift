@@ -6,19 +6,10 @@ import XCTest
 
 /// IAMTokenSource against the emulator's IAM endpoint: the tokens it gets download, are
 /// renewed ahead of a short expiry and after a 401, and a refusal says what IAM said.
-final class IAMTokenSourceTests: XCTestCase {
-    private static let user = IAMUser(name: "log\"reader\\é", domain: "acme/ünï", password: "p\"w\\\n\u{1}/€ x")
-    private var fixture: EmulatorFixture!
-    private var emulator: Emulator { fixture.emulator }
-
-    override func setUpWithError() throws {
-        fixture = try EmulatorFixture(largePayloadBytes: 0) { $0.iamUser = Self.user }
-    }
-
-    override func tearDownWithError() throws {
-        fixture?.close()
-        fixture = nil
-    }
+final class IAMTokenSourceTests: EmulatorIAMTestCase {
+    /// Quotes, backslashes, a newline, a control character and non-ASCII: the JSON body
+    /// must escape them all for the emulator to let this user in.
+    override class var user: IAMUser { IAMUser(name: "log\"reader\\é", domain: "acme/ünï", password: "p\"w\\\n\u{1}/€ x") }
 
     private func credentials(password: String = IAMTokenSourceTests.user.password,
                              endpoint: String? = nil) -> IAMCredentials {
