@@ -23,11 +23,35 @@ public final class CurlExportSource: ExportSource {
                                         totalSize: nil, rangeHonoured: true))
             return
         }
-        let token = try token.currentToken()
         let handle = try pool.checkOut()
         defer { pool.checkIn(handle) }
         // The seam for retries, token renewal after 401 and cancellation: all wrap this.
-        try performOnce(request, into: sink, token: token, on: handle)
+        try withTokenRenewal { token throws(RemoteError) in
+            try performOnce(request, into: sink, token: token, on: handle)
+        }
+    }
+
+    /// Runs `attempt` with the current token; after a 401, once more with a renewed token
+    /// when the source has a new one. A 401 that stands is thrown, and logged once with the
+    /// server's error_code and error_msg (never the token). A 401 comes before any body
+    /// byte, so the sink has seen nothing when the attempt is replayed.
+    private func withTokenRenewal(_ attempt: (String) throws(RemoteError) -> Void) throws(RemoteError) {
+        let rejected = try token.currentToken()
+        do {
+            return try attempt(rejected)
+        } catch where error.status == 401 {
+            let renewed = try token.renewed(after: rejected)
+            if renewed != rejected {
+                do {
+                    return try attempt(renewed)
+                } catch where error.status == 401 {
+                    Log.warning("the server refused a renewed token too: \(error)")
+                    throw error
+                }
+            }
+            Log.warning("the server refused the token and there is no newer one: \(error)")
+            throw error
+        }
     }
 
     /// One HTTP request on `handle`, its outcome classified. No retries here.

@@ -11,11 +11,22 @@ struct MountCommand: ParsableCommand {
         discussion: """
         Runs until unmounted: press Ctrl-C, send SIGTERM, or run `fusermount3 -u MOUNTPOINT`.
 
-        The token is read from --token-file, else from the environment variable
-        LOGDUMPFS_TOKEN; it is never logged or passed on a command line.
+        The X-Auth-Token comes from one source, renewed without a remount:
+          --token-file PATH    read again when the file changes, and after a 401
+          --token-command CMD  run by /bin/sh -c at start and after a 401;
+                               its output is the token
+          --iam-endpoint URL --iam-user U --iam-domain D --iam-project P
+                               and the password in --iam-password-file FILE
+                               or LOGDUMPFS_IAM_PASSWORD: tokens from Huawei
+                               IAM, renewed before they expire and after a 401
+        With none of them, the environment variable LOGDUMPFS_TOKEN (never
+        renewed). Tokens and passwords are never logged nor passed on a
+        command line.
 
-        Example:
+        Examples:
           LOGDUMPFS_TOKEN=... logdumpfs mount exports.json /mnt/logs
+          logdumpfs mount exports.json /mnt/logs \\
+              --token-command 'vault read -field=token secret/clouddc'
           tar -tzf /mnt/logs/<project_id>/<server_id>/exports/<export_id>.tar.gz
         """
     )
@@ -26,8 +37,28 @@ struct MountCommand: ParsableCommand {
     @Argument(help: "An empty directory to mount on.")
     var mountpoint: String
 
-    @Option(help: "A file holding the X-Auth-Token (else LOGDUMPFS_TOKEN is used).")
+    @Option(help: "A file holding the X-Auth-Token, read again when it changes.")
     var tokenFile: String?
+
+    @Option(help: ArgumentHelp("A shell command that prints the X-Auth-Token, run again after a 401.",
+                               valueName: "command"))
+    var tokenCommand: String?
+
+    @Option(help: ArgumentHelp("Huawei IAM, e.g. https://iam.cn-east-3.myhuaweicloud.com: tokens by password.",
+                               valueName: "url"))
+    var iamEndpoint: String?
+
+    @Option(help: "The IAM user's name.")
+    var iamUser: String?
+
+    @Option(help: "The IAM user's domain (account) name.")
+    var iamDomain: String?
+
+    @Option(help: "The project the IAM token is scoped to, by name (e.g. cn-east-3).")
+    var iamProject: String?
+
+    @Option(help: "A file holding the IAM password (else LOGDUMPFS_IAM_PASSWORD is used).")
+    var iamPasswordFile: String?
 
     @Option(help: "A CA bundle (PEM) to trust for a private CA; TLS is always verified.")
     var caFile: String?
@@ -72,7 +103,10 @@ struct MountCommand: ParsableCommand {
         do { manifest = try Manifest.load(contentsOf: self.manifest) } catch { throw Preflight.Failure("\(error)") }
         try Preflight.checkMountpoint(mountpoint)
         try Preflight.checkFuseDevice()
-        let token = try Preflight.token(file: tokenFile)
+        let tokenChoice: TokenOptions.Choice
+        do { tokenChoice = try tokenOptions.choice(environment: ProcessInfo.processInfo.environment) } catch {
+            throw Preflight.Failure(error.description)
+        }
         if let caFile { try Preflight.checkReadable(caFile, what: "--ca-file") }
         let mountOptions: MountOptions
         do {
@@ -109,10 +143,18 @@ struct MountCommand: ParsableCommand {
         loader.workers = maxConnections
         loader.pendingWrites = maxConnections
         loader.maxReadahead = min(64 << 20, (memory - inFlight) / 4)
-        return Daemon(manifest: manifest, mountpoint: mountpoint, token: StaticToken(token),
+        let token = try Preflight.tokenSource(tokenChoice, curl: curl)  // last: it may run a command or log in
+        return Daemon(manifest: manifest, mountpoint: mountpoint, token: token,
                       curlOptions: curl, mountOptions: mountOptions, memoryCacheSize: memory - inFlight,
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
                       cacheSize: cacheBytes, loaderOptions: loader, fuseDebug: fuseDebug)
+    }
+}
+
+extension MountCommand {
+    var tokenOptions: TokenOptions {
+        TokenOptions(file: tokenFile, command: tokenCommand, iamEndpoint: iamEndpoint, iamUser: iamUser,
+                     iamDomain: iamDomain, iamProject: iamProject, iamPasswordFile: iamPasswordFile)
     }
 }
 

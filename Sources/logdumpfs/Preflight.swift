@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LogDump
+import LogDumpCurl
 
 /// Checks made before mounting, so that a user gets one clear sentence instead of
 /// libfuse's or the kernel's.
@@ -43,7 +44,51 @@ enum Preflight {
         }
     }
 
-    /// The token from --token-file, else LOGDUMPFS_TOKEN. Never echoed.
+    /// The token source the flags choose, holding its first token: a missing token file,
+    /// a failing command or IAM's refusal stops the mount here, before it starts.
+    static func tokenSource(_ choice: TokenOptions.Choice, curl: CurlOptions) throws(Failure) -> any TokenSource {
+        do throws(RemoteError) {
+            switch choice {
+            case .environment(let token):
+                Log.info("token: from \(TokenOptions.tokenVariable) (not renewable)")
+                return StaticToken(token)
+            case .file(let path):
+                let source = try FileToken(path: absolute(path))
+                Log.info("token: from \(source.path), read again when it changes and after a 401")
+                return source
+            case .command(let command):
+                let source = try CommandToken(command: command)
+                Log.info("token: from the command \"\(command)\", run again after a 401")
+                return source
+            case .iam(let login):
+                let credentials = try iamCredentials(login)
+                do throws(RemoteError) {
+                    let source = try IAMTokenSource(credentials, options: curl)
+                    Log.info("token: from \(credentials), renewed before it expires and after a 401")
+                    return source
+                } catch {
+                    throw .tokenUnavailable("IAM login as \(credentials) failed: \(error)")
+                }
+            }
+        } catch {
+            throw Failure(error.description)
+        }
+    }
+
+    /// The --iam-* flags with the password from --iam-password-file or
+    /// LOGDUMPFS_IAM_PASSWORD. Errors name the file, never what it holds.
+    private static func iamCredentials(_ login: TokenOptions.IAMLogin) throws(RemoteError) -> IAMCredentials {
+        var password = ProcessInfo.processInfo.environment[TokenOptions.passwordVariable] ?? ""
+        if let file = login.passwordFile {
+            do { password = try secretLine(file: file, option: "--iam-password-file", what: "password") } catch {
+                throw .tokenUnavailable(error.description)
+            }
+        }
+        return IAMCredentials(endpoint: login.endpoint, user: login.user, domain: login.domain,
+                              project: login.project, password: password)
+    }
+
+    /// The one token the emulator accepts: from --token-file, else LOGDUMPFS_TOKEN.
     static func token(file: String?) throws(Failure) -> String {
         if let file { return try secretLine(file: file, option: "--token-file", what: "token") }
         if let token = ProcessInfo.processInfo.environment["LOGDUMPFS_TOKEN"]?

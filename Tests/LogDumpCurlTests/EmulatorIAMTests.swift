@@ -3,19 +3,7 @@ import LogDumpEmulator
 import XCTest
 
 /// POST /v3/auth/tokens (Huawei IAM, password method) and the tokens it issues.
-final class EmulatorIAMTests: XCTestCase {
-    private static let user = IAMUser(name: "logreader", domain: "acme", password: "s3cret pw")
-    private var fixture: EmulatorFixture!
-    private var emulator: Emulator { fixture.emulator }
-
-    override func setUpWithError() throws {
-        fixture = try EmulatorFixture(largePayloadBytes: 0) { $0.iamUser = Self.user }
-    }
-
-    override func tearDownWithError() throws {
-        fixture?.close()
-        fixture = nil
-    }
+final class EmulatorIAMTests: EmulatorIAMTestCase {
 
     private func login(name: String = EmulatorIAMTests.user.name, password: String = EmulatorIAMTests.user.password,
                        domain: String = EmulatorIAMTests.user.domain,

@@ -13,22 +13,27 @@ final class CommandLineTests: MountTestCase {
         binary = try MountHarness.binaryPath()
     }
 
-    /// Runs the binary with only PATH (and the token when `token` is set) in its environment.
-    private func run(_ arguments: [String], token: String? = MountHarness.goodToken) -> ToolResult {
-        var environment = ["PATH": ToolRunner.searchPath]
+    /// Runs the binary with only PATH (and the token when `token` is set, and `extra`) in
+    /// its environment.
+    private func run(_ arguments: [String], token: String? = MountHarness.goodToken,
+                     extra: [String: String] = [:]) -> ToolResult {
+        var environment = ["PATH": ToolRunner.searchPath].merging(extra) { $1 }
         if let token { environment["LOGDUMPFS_TOKEN"] = token }
         let result = harness.tools.run(binary, arguments, environment: environment, timeout: 15)
         XCTAssertFalse(MountHarness.isMounted(harness.mountpoint), "a refused command left a mount")
         return result
     }
 
-    private func assertRefused(_ arguments: [String], token: String? = MountHarness.goodToken, saying phrase: String,
-                               file: StaticString = #filePath, line: UInt = #line) {
-        let result = run(arguments, token: token)
+    @discardableResult
+    private func assertRefused(_ arguments: [String], token: String? = MountHarness.goodToken,
+                               extra: [String: String] = [:], saying phrase: String,
+                               file: StaticString = #filePath, line: UInt = #line) -> ToolResult {
+        let result = run(arguments, token: token, extra: extra)
         XCTAssertFalse(result.timedOut, "\(result)", file: file, line: line)
         XCTAssertNotEqual(result.status, 0, "\(result)", file: file, line: line)
         XCTAssertTrue((result.stderr + result.stdoutText).contains(phrase), "expected \"\(phrase)\": \(result)", file: file, line: line)
         XCTAssertLessThan(result.elapsed, 5, "\(result)", file: file, line: line)
+        return result
     }
 
     func testMissingManifest() {
@@ -89,6 +94,52 @@ final class CommandLineTests: MountTestCase {
             XCTAssertTrue(result.stdoutText.contains("USAGE"), "\(result)")
             XCTAssertTrue(result.stdoutText.contains("OVERVIEW"), "\(result)")
         }
-        XCTAssertTrue(run(["mount", "--help"]).stdoutText.contains("LOGDUMPFS_TOKEN"))
+        let help = run(["mount", "--help"]).stdoutText
+        for phrase in ["LOGDUMPFS_TOKEN", "--token-file", "--token-command", "--iam-endpoint", "--iam-user",
+                       "--iam-domain", "--iam-project", "--iam-password-file", "LOGDUMPFS_IAM_PASSWORD"] {
+            XCTAssertTrue(help.contains(phrase), "mount --help does not mention \(phrase)")
+        }
+    }
+
+    func testOneTokenSourceOnly() {
+        assertRefused(["mount", harness.manifestPath, harness.mountpoint, "--token-file", "/t", "--token-command", "c"],
+                      saying: "give one token source, not several: --token-file and --token-command")
+        assertRefused(["mount", harness.manifestPath, harness.mountpoint, "--token-command", "c", "--iam-user", "u"],
+                      saying: "give one token source, not several: --token-command and --iam-user")
+    }
+
+    func testIncompleteIAMFlags() {
+        assertRefused(["mount", harness.manifestPath, harness.mountpoint, "--iam-endpoint", "https://iam.example.com",
+                       "--iam-user", "u", "--iam-project", "p"],
+                      saying: "IAM login needs --iam-domain and a password (--iam-password-file FILE or LOGDUMPFS_IAM_PASSWORD) too")
+    }
+
+    func testFailingTokenCommandStopsTheMount() {
+        let result = assertRefused(["mount", harness.manifestPath, harness.mountpoint, "--token-command",
+                                    "printf 'SECRET-%s' OUT; echo 'vault: sealed' >&2; exit 4"],
+                                   saying: "exited with status 4: vault: sealed")
+        XCTAssertFalse((result.stderr + result.stdoutText).contains("SECRET-OUT"), "\(result)")
+    }
+
+    func testMissingTokenFileStopsTheMount() {
+        assertRefused(["mount", harness.manifestPath, harness.mountpoint, "--token-file", "\(harness.directory)/gone"],
+                      token: nil, saying: "token file \(harness.directory)/gone cannot be read: No such file or directory")
+    }
+
+    /// IAM's refusal stops the mount with what IAM said, and never shows the password.
+    /// The harness's emulator has no IAM user, so it refuses every login.
+    func testIAMRefusalStopsTheMount() throws {
+        let password = "pw-7d1e0c2b"
+        let passwordFile = "\(harness.directory)/password"
+        try "\(password)\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let iam = ["--iam-endpoint", harness.emulator.endpoint, "--iam-user", "u", "--iam-domain", "d",
+                   "--iam-project", "p"]
+        for (flags, extra) in [(["--iam-password-file", passwordFile], [:]), ([], ["LOGDUMPFS_IAM_PASSWORD": password])] {
+            let result = assertRefused(["mount", harness.manifestPath, harness.mountpoint] + iam + flags, extra: extra,
+                                       saying: "IAM login as IAM user \"u\" of domain \"d\", project \"p\" at \(harness.emulator.endpoint) failed: HTTP 401 IAM.0001: The username or password is wrong.")
+            XCTAssertFalse((result.stderr + result.stdoutText).contains(password), "\(result)")
+        }
+        assertRefused(["mount", harness.manifestPath, harness.mountpoint] + iam + ["--iam-password-file", "\(harness.directory)/nope"],
+                      saying: "--iam-password-file \(harness.directory)/nope: cannot read it")
     }
 }

@@ -38,3 +38,58 @@ final class CommandLineValueTests: XCTestCase {
         }
     }
 }
+
+/// The token flags: exactly one source, IAM complete, errors that name the flags.
+final class TokenOptionsTests: XCTestCase {
+    private func options(_ configure: (inout TokenOptions) -> Void) -> TokenOptions {
+        var options = TokenOptions()
+        configure(&options)
+        return options
+    }
+
+    private func iam(_ options: inout TokenOptions) {
+        options.iamEndpoint = "https://iam.cn-east-3.myhuaweicloud.com/"
+        options.iamUser = "backup"
+        options.iamDomain = "acme"
+        options.iamProject = "cn-east-3"
+    }
+
+    func testEachSourceIsChosen() throws {
+        let none: [String: String] = [:]
+        XCTAssertEqual(try TokenOptions().choice(environment: ["LOGDUMPFS_TOKEN": " tok \n"]), .environment("tok"))
+        XCTAssertEqual(try options { $0.file = "/t" }.choice(environment: ["LOGDUMPFS_TOKEN": "tok"]), .file("/t"))
+        XCTAssertEqual(try options { $0.command = "vault read" }.choice(environment: none), .command("vault read"))
+        let login = try options { iam(&$0); $0.iamPasswordFile = "/p" }.choice(environment: none)
+        guard case .iam(let chosen) = login else { return XCTFail("\(login)") }
+        XCTAssertEqual(chosen.endpoint.url, "https://iam.cn-east-3.myhuaweicloud.com")
+        XCTAssertEqual([chosen.user, chosen.domain, chosen.project], ["backup", "acme", "cn-east-3"])
+        XCTAssertEqual(chosen.passwordFile, "/p")
+        let fromEnvironment = try options(iam).choice(environment: ["LOGDUMPFS_IAM_PASSWORD": "pw"])
+        guard case .iam(let viaVariable) = fromEnvironment else { return XCTFail("\(fromEnvironment)") }
+        XCTAssertNil(viaVariable.passwordFile)
+    }
+
+    func testBadCombinationsNameTheFlags() {
+        let password = ["LOGDUMPFS_IAM_PASSWORD": "pw"]
+        let cases: [(TokenOptions, [String: String], String)] = [
+            (TokenOptions(), [:], "no token: give --token-file PATH, --token-command CMD or the --iam-* flags, or set LOGDUMPFS_TOKEN"),
+            (options { $0.file = "/t"; $0.command = "c" }, [:], "give one token source, not several: --token-file and --token-command"),
+            (options { $0.command = "c"; $0.iamUser = "u" }, password, "give one token source, not several: --token-command and --iam-user"),
+            (options { $0.file = "/t"; iam(&$0) }, password,
+             "give one token source, not several: --token-file, --iam-endpoint, --iam-user, --iam-domain and --iam-project"),
+            (options { $0.iamEndpoint = "https://iam.example.com" }, [:],
+             "IAM login needs --iam-user, --iam-domain, --iam-project and a password (--iam-password-file FILE or LOGDUMPFS_IAM_PASSWORD) too"),
+            (options { iam(&$0) }, [:], "IAM login needs a password (--iam-password-file FILE or LOGDUMPFS_IAM_PASSWORD) too"),
+            (options { iam(&$0); $0.iamDomain = nil }, password, "IAM login needs --iam-domain too"),
+            (options { iam(&$0); $0.iamEndpoint = "ftp://iam" }, password, "--iam-endpoint ftp://iam: not an http(s) URL"),
+            (options { iam(&$0); $0.iamEndpoint = "https://user:pw@iam" }, password, "--iam-endpoint: not an http(s) URL (no credentials"),
+            (options { iam(&$0); $0.iamUser = " " }, password, "--iam-user is empty"),
+            (options { $0.command = "" }, [:], "--token-command is empty"),
+        ]
+        for (options, environment, expected) in cases {
+            XCTAssertThrowsError(try options.choice(environment: environment), expected) { error in
+                XCTAssertTrue("\(error)".hasPrefix(expected), "expected \"\(expected)\", got \"\(error)\"")
+            }
+        }
+    }
+}

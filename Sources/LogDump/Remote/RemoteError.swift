@@ -19,9 +19,13 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A later answer carried another version of the export than bytes already delivered:
     /// the two cannot be stitched together.
     case exportChanged(String)
+    /// No token to send: its file, command or identity service failed (the message says
+    /// which and why, never the token or a password).
+    case tokenUnavailable(String)
 
-    /// 401/403 -> EACCES, 404 -> ENOENT; everything else (429, 5xx, network) -> EIO.
+    /// 401/403 and no token -> EACCES, 404 -> ENOENT; everything else (429, 5xx, network) -> EIO.
     public var errno: Errno {
+        if case .tokenUnavailable = self { return .accessDenied }
         switch status {
         case 401?, 403?: return .accessDenied
         case 404?: return .noEntry
@@ -59,6 +63,7 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
         case .bodyEndedEarly(let received, nil): return "body ended early, after \(received) bytes"
         case .badResponse(let why): return "bad response: \(why)"
         case .exportChanged(let why): return "export changed on the server mid-transfer: \(why)"
+        case .tokenUnavailable(let why): return "no token: \(why)"
         }
     }
 }

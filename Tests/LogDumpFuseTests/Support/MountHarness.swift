@@ -50,7 +50,8 @@ final class MountHarness {
     private(set) var daemonStderrPath = ""
 
     /// Links every fixture export into `exports/` and starts the emulator with the switches given.
-    init(honoursRange: Bool = true, sendsContentLength: Bool = true) throws {
+    init(honoursRange: Bool = true, sendsContentLength: Bool = true,
+         configure: (inout EmulatorConfig) -> Void = { _ in }) throws {
         exports = try Fixture.exports()
         directory = makeTempDirectory(prefix: "logdumpfs-fusetest")
         exportsDirectory = directory + "/exports"
@@ -68,6 +69,7 @@ final class MountHarness {
         var config = EmulatorConfig(root: exportsDirectory, token: Self.goodToken)
         config.honoursRange = honoursRange
         config.sendsContentLength = sendsContentLength
+        configure(&config)
         emulator = Emulator(config)
         try emulator.start()
     }

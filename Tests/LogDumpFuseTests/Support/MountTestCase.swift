@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LogDumpEmulator
 import XCTest
 
 /// Base class of the mount tests: skips loudly without /dev/fuse, hands out harnesses,
@@ -26,8 +27,10 @@ class MountTestCase: XCTestCase {
     }
 
     /// A fresh harness (temp dir, emulator), cleaned up after the test.
-    func makeHarness(honoursRange: Bool = true, sendsContentLength: Bool = true) throws -> MountHarness {
-        let harness = try MountHarness(honoursRange: honoursRange, sendsContentLength: sendsContentLength)
+    func makeHarness(honoursRange: Bool = true, sendsContentLength: Bool = true,
+                     configure: (inout EmulatorConfig) -> Void = { _ in }) throws -> MountHarness {
+        let harness = try MountHarness(honoursRange: honoursRange, sendsContentLength: sendsContentLength,
+                                       configure: configure)
         harnesses.append(harness)
         return harness
     }
