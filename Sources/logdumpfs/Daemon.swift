@@ -19,6 +19,8 @@ struct Daemon {
     var cacheDirectory: String
     var cacheSize: Int
     var loaderOptions = LoaderOptions()
+    /// How long a failing download is retried; the throttle shares `loaderOptions.workers`.
+    var retryPolicy = RetryPolicy()
     var fuseDebug = false
 
     /// `signals` must have been blocked before any thread started (see SignalWatcher).
@@ -26,7 +28,8 @@ struct Daemon {
         let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryCacheSize), disk: try openDiskCache())
         let statistics = StatisticsWriter(cache: cache)
         defer { statistics.stop() }
-        let source = CurlExportSource(token: token, options: curlOptions)
+        let source = RetryingSource(wrapping: CurlExportSource(token: token, options: curlOptions),
+                                    policy: retryPolicy, maxConcurrency: loaderOptions.workers)
         let loader = BlockLoader(source: source, cache: cache, options: loaderOptions)
         let fileSystem = FileSystem(catalog: Catalog(manifest), source: source, loader: loader,
                                     ownership: mountOptions.ownership)

@@ -83,8 +83,11 @@ struct MountCommand: ParsableCommand {
     @Option(help: "Bytes fetched and cached as one block, e.g. 1M.")
     var blockSize: String = "1M"
 
-    @Option(help: "Give up on a server that sends no bytes for this many seconds.")
-    var stallTimeout: Int = 30
+    @Option(help: "A transfer that receives no bytes for this many seconds has stalled, and is retried.")
+    var stallTimeout: Int = 5
+
+    @Option(help: "Retry a failing or throttled download for up to this many seconds without progress, then give up (EIO).")
+    var retryDeadline: Int = 60
 
     @Flag(help: "Log each fetch and decision (debug level).")
     var verbose = false
@@ -135,6 +138,7 @@ struct MountCommand: ParsableCommand {
             throw Preflight.Failure("--cache-size \(cacheSize) is too small for blocks of \(blockSize): give at least \(minimum) bytes, or 0 for no disk cache")
         }
         guard stallTimeout > 0 else { throw Preflight.Failure("--stall-timeout must be at least 1 second") }
+        guard retryDeadline >= 0 else { throw Preflight.Failure("--retry-deadline must be 0 (no retries) or more seconds") }
         var curl = CurlOptions()
         curl.caFile = caFile
         curl.stallTimeout = .seconds(stallTimeout)
@@ -143,11 +147,15 @@ struct MountCommand: ParsableCommand {
         loader.workers = maxConnections
         loader.pendingWrites = maxConnections
         loader.maxReadahead = min(64 << 20, (memory - inFlight) / 4)
+        // A reader outwaits the retries of its block's fetch, and the stall that ends
+        // the last one: it gets their error, not a timeout of its own.
+        loader.waitTimeout = .seconds(retryDeadline + 2 * stallTimeout + 30)
         let token = try Preflight.tokenSource(tokenChoice, curl: curl)  // last: it may run a command or log in
         return Daemon(manifest: manifest, mountpoint: mountpoint, token: token,
                       curlOptions: curl, mountOptions: mountOptions, memoryCacheSize: memory - inFlight,
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
-                      cacheSize: cacheBytes, loaderOptions: loader, fuseDebug: fuseDebug)
+                      cacheSize: cacheBytes, loaderOptions: loader,
+                      retryPolicy: RetryPolicy(deadline: .seconds(retryDeadline)), fuseDebug: fuseDebug)
     }
 }
 

@@ -37,8 +37,10 @@ class MountTestCase: XCTestCase {
 
     /// A harness with a manifest of every fixture export, mounted.
     func mountedHarness(includeSizes: Bool = true, honoursRange: Bool = true, sendsContentLength: Bool = true,
-                        token: String = MountHarness.goodToken, extraArguments: [String] = []) throws -> MountHarness {
-        let harness = try makeHarness(honoursRange: honoursRange, sendsContentLength: sendsContentLength)
+                        token: String = MountHarness.goodToken, extraArguments: [String] = [],
+                        configure: (inout EmulatorConfig) -> Void = { _ in }) throws -> MountHarness {
+        let harness = try makeHarness(honoursRange: honoursRange, sendsContentLength: sendsContentLength,
+                                      configure: configure)
         try harness.writeManifest(includeSizes: includeSizes)
         try harness.mount(token: token, extraArguments: extraArguments)
         return harness
