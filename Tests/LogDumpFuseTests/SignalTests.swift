@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LogDumpEmulator
 import XCTest
 
 /// SIGTERM and SIGINT unmount cleanly: the daemon exits 0 and the mount is gone.
@@ -23,6 +24,54 @@ final class SignalTests: MountTestCase {
         print("[busy SIGTERM] \(status.map { "daemon exited with \($0) after \(waited) s" } ?? "daemon still running after \(waited) s")")
         XCTAssertEqual(status, 0, "exit status after SIGTERM with a file open (nil: still running after 8 s); output:\n\(harness.daemonOutput())")
         XCTAssertFalse(MountHarness.isMounted(harness.mountpoint), "still mounted after SIGTERM")
+    }
+
+    /// Readers wait on stalled bodies: SIGTERM still ends the daemon within a few
+    /// seconds, exit 0, and the readers get an error rather than hang.
+    func testSIGTERMWithTransfersInFlight() throws {
+        let (harness, _) = try stalledReads()
+        let started = Date()
+        let status = harness.signalDaemon(SIGTERM, timeout: 10)
+        print("[stalled SIGTERM] daemon exited with \(status.map(String.init) ?? "nothing") after \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+        XCTAssertEqual(status, 0, "exit status (nil: still running after 10 s); output:\n\(harness.daemonOutput())")
+        XCTAssertFalse(MountHarness.isMounted(harness.mountpoint), "still mounted after SIGTERM")
+    }
+
+    /// `fusermount3 -u` while reads are pending: refused as busy, and the daemon goes on
+    /// serving. A lazy one detaches the mount; the kernel lets the daemon go once the
+    /// requests it holds are answered (here: the stalled transfers are retried and
+    /// succeed once the server recovers), and it ends cleanly. No crash on the way.
+    func testFusermountWhileReadsArePending() throws {
+        let (harness, readers) = try stalledReads(stallTimeout: 2)
+        let busy = harness.tools.run("fusermount3", ["-u", harness.mountpoint], timeout: 10)
+        XCTAssertFalse(busy.succeeded, "unmounted under pending reads: \(busy)")
+        XCTAssertEqual(harness.daemon?.isRunning, true, "the daemon ended: \(harness.daemonOutput())")
+        assertSucceeds(harness.tools.run("ls", ["-l", harness.mounted(harness.exports[2])], timeout: 10), "the mount stopped serving")
+
+        assertSucceeds(harness.tools.run("fusermount3", ["-u", "-z", harness.mountpoint], timeout: 10))
+        for reader in readers { kill(reader.process.processIdentifier, SIGKILL); _ = reader.wait() }
+        harness.emulator.setFaults(FaultPlan())
+        let status = harness.signalDaemon(0, waitOnly: true, timeout: 15)
+        XCTAssertEqual(status, 0, "the daemon did not end cleanly (nil: still running after 15 s); output:\n\(harness.daemonOutput())")
+        XCTAssertFalse(MountHarness.isMounted(harness.mountpoint))
+    }
+
+    /// A mount whose server stalls every body, with two readers waiting on it.
+    private func stalledReads(stallTimeout: Int = 30) throws -> (MountHarness, [RunningTool]) {
+        var stall = FaultPlan()
+        stall.bodyFault = BodyFault(kind: .stall, afterBytes: 64 << 10)
+        let harness = try mountedHarness(extraArguments: ["--stall-timeout", String(stallTimeout)]) { $0.faults = stall }
+        let readers = try harness.exports.prefix(2).map { export in
+            let reader = try harness.tools.start("cat", [harness.mounted(export)], stdoutTo: "/dev/null", timeout: 60)
+            addTeardownBlock {
+                guard reader.process.isRunning else { return }
+                kill(reader.process.processIdentifier, SIGKILL)
+                _ = reader.wait()
+            }
+            return reader
+        }
+        usleep(1_000_000) // they now wait for bodies that stalled
+        return (harness, readers)
     }
 
     private func checkSignal(_ signal: Int32) throws {
