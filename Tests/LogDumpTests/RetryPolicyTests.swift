@@ -74,7 +74,7 @@ final class RetryPolicyTests: XCTestCase {
         XCTAssertEqual(RemoteError.http(status: 404, code: nil, message: nil).errno, .noEntry)
         XCTAssertEqual(RemoteError.http(status: 429, code: nil, message: nil, retryAfter: .seconds(1)).errno, .io)
         XCTAssertEqual(RemoteError.bodyEndedEarly(received: 1, promised: 2).errno, .io)
-        XCTAssertEqual(RemoteError.exportChanged("etag").errno, .io)
+        XCTAssertEqual(RemoteError.exportChanged("etag").errno, .stale)
     }
 
     func testDescriptionsSayWhatTheServerSaid() {

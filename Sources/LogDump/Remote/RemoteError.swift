@@ -23,9 +23,12 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// which and why, never the token or a password).
     case tokenUnavailable(String)
 
-    /// 401/403 and no token -> EACCES, 404 -> ENOENT; everything else (429, 5xx, network) -> EIO.
+    /// 401/403 and no token -> EACCES, 404 -> ENOENT, a changed export -> ESTALE;
+    /// everything else (429, 5xx, network) -> EIO.
     public var errno: Errno {
         if case .tokenUnavailable = self { return .accessDenied }
+        // As for a file open while its export changed: its bytes so far may be old ones.
+        if case .exportChanged = self { return .stale }
         switch status {
         case 401?, 403?: return .accessDenied
         case 404?: return .noEntry
