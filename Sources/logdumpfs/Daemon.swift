@@ -28,8 +28,10 @@ struct Daemon {
         let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryCacheSize), disk: try openDiskCache())
         let statistics = StatisticsWriter(cache: cache)
         defer { statistics.stop() }
+        // The fetch threads bound downloads; the throttle's two more permits are for size
+        // probes, which lookups wait for and which must not queue behind long streams.
         let source = RetryingSource(wrapping: CurlExportSource(token: token, options: curlOptions),
-                                    policy: retryPolicy, maxConcurrency: loaderOptions.workers)
+                                    policy: retryPolicy, maxConcurrency: loaderOptions.workers + 2)
         let loader = BlockLoader(source: source, cache: cache, options: loaderOptions)
         let fileSystem = FileSystem(catalog: Catalog(manifest), source: source, loader: loader,
                                     ownership: mountOptions.ownership)
