@@ -25,7 +25,8 @@ public final class CurlExportSource: ExportSource {
         }
         let handle = try pool.checkOut()
         defer { pool.checkIn(handle) }
-        // The seam for retries, token renewal after 401 and cancellation: all wrap this.
+        // Retries wrap this source (RetryingSource); cancellation is polled by the
+        // progress callback; a 401 is answered here, by renewing the token once.
         try withTokenRenewal { token throws(RemoteError) in
             try performOnce(request, into: sink, token: token, on: handle)
         }
