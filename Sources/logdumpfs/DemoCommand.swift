@@ -36,7 +36,7 @@ struct DemoCommand: ParsableCommand {
         defer { emulator.stop() }
         let manifestPath = "\(work)/manifest.json"
         try SampleExports.manifestJSON(exports, endpoint: emulator.endpoint)
-            .write(toFile: manifestPath, atomically: true, encoding: .utf8)
+            .write(toFile: manifestPath, atomically: false, encoding: .utf8)
 
         let manifest = try Manifest.load(contentsOf: manifestPath)
         try Preflight.checkMountpoint(mountpoint)

@@ -11,9 +11,9 @@ extension CurlExportSourceTests {
     /// A file token whose file already holds `next` (the file is only looked at again
     /// after a 401: the check interval is long), while the token in use is `first`.
     private func fileToken(first: String, next: String) throws -> FileToken {
-        try first.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try first.write(toFile: tokenFile, atomically: false, encoding: .utf8)
         let token = try FileToken(path: tokenFile, checkInterval: .seconds(3600))
-        try next.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try next.write(toFile: tokenFile, atomically: false, encoding: .utf8)
         return token
     }
 

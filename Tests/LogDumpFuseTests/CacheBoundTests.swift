@@ -84,7 +84,7 @@ final class CacheBoundTests: MountTestCase {
         let harness = try makeHarness()
         try harness.writeManifest()
         let file = harness.directory + "/afile"
-        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data("not a directory\n".utf8)))
+        try Data("not a directory\n".utf8).write(to: URL(fileURLWithPath: file))
         try harness.mount(extraArguments: ["--cache-dir", file + "/cache"])
         assertExact(harness, "(no disk cache)")
         assertExact(harness, "(no disk cache, again)")

@@ -43,13 +43,13 @@ final class CommandLineTests: MountTestCase {
     func testManifestWithUnknownField() throws {
         let bad = "\(harness.directory)/bad.json"
         try #"{"exports": [{"project_id": "p", "server_id": "s", "export_id": "e", "colour": "red"}]}"#
-            .write(toFile: bad, atomically: true, encoding: .utf8)
+            .write(toFile: bad, atomically: false, encoding: .utf8)
         assertRefused(["mount", bad, harness.mountpoint], saying: "field \"colour\": unknown field")
     }
 
     func testManifestNotJSON() throws {
         let bad = "\(harness.directory)/bad.json"
-        try "{\"exports\": [".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "{\"exports\": [".write(toFile: bad, atomically: false, encoding: .utf8)
         assertRefused(["mount", bad, harness.mountpoint], saying: "invalid JSON")
     }
 
@@ -62,7 +62,7 @@ final class CommandLineTests: MountTestCase {
     }
 
     func testMountpointNotEmpty() throws {
-        try "x".write(toFile: "\(harness.mountpoint)/stray", atomically: true, encoding: .utf8)
+        try "x".write(toFile: "\(harness.mountpoint)/stray", atomically: false, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: "\(harness.mountpoint)/stray") }
         assertRefused(["mount", harness.manifestPath, harness.mountpoint], saying: "not empty")
     }
@@ -73,7 +73,7 @@ final class CommandLineTests: MountTestCase {
 
     func testEmptyTokenFile() throws {
         let tokenFile = "\(harness.directory)/token"
-        try "\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try "\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
         assertRefused(["mount", harness.manifestPath, harness.mountpoint, "--token-file", tokenFile], token: nil,
                       saying: "is empty")
     }
@@ -131,7 +131,7 @@ final class CommandLineTests: MountTestCase {
     func testIAMRefusalStopsTheMount() throws {
         let password = "pw-7d1e0c2b"
         let passwordFile = "\(harness.directory)/password"
-        try "\(password)\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try "\(password)\n".write(toFile: passwordFile, atomically: false, encoding: .utf8)
         let iam = ["--iam-endpoint", harness.emulator.endpoint, "--iam-user", "u", "--iam-domain", "d",
                    "--iam-project", "p"]
         for (flags, extra) in [(["--iam-password-file", passwordFile], [:]), ([], ["LOGDUMPFS_IAM_PASSWORD": password])] {

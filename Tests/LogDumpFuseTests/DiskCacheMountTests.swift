@@ -113,7 +113,7 @@ final class DamagedCacheTests: MountTestCase {
         XCTAssertEqual(unlink(blocks[4]), 0)
         XCTAssertEqual(link(blocks[3], blocks[4]), 0) // block 3's bytes under block 4's name
         let stray = (blocks[0] as NSString).deletingLastPathComponent + "/.tmp-7-12345"
-        XCTAssertTrue(FileManager.default.createFile(atPath: stray, contents: Data(repeating: 7, count: 5000)))
+        try Data(repeating: 7, count: 5000).write(to: URL(fileURLWithPath: stray))
 
         harness.emulator.resetCounters()
         try harness.mount(extraArguments: DiskCacheMountTests.smallMemory)
@@ -133,7 +133,7 @@ final class DamagedCacheTests: MountTestCase {
         assertExact(harness)
         assertUnmounts(harness)
         let blocks = harness.blockFiles().count
-        try "logdumpfs cache format 0\n".write(toFile: harness.cacheDirectory + "/VERSION", atomically: true, encoding: .utf8)
+        try "logdumpfs cache format 0\n".write(toFile: harness.cacheDirectory + "/VERSION", atomically: false, encoding: .utf8)
         harness.emulator.resetCounters()
         try harness.mount()
         XCTAssertEqual(harness.daemonLines(containing: "another format").count, 1, harness.daemonOutput())

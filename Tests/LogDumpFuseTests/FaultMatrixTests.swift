@@ -122,13 +122,15 @@ final class FaultMatrixTests: MountTestCase {
         let harness = try makeHarness { $0.iamUser = user; $0.faults = plan }
         try harness.writeManifest()
         let tokenFile = "\(harness.directory)/token"
-        try "\(MountHarness.goodToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try "\(MountHarness.goodToken)\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
         try harness.mount(extraArguments: Self.options + ["--token-command", "cat \(tokenFile)"])
         let big = try Fixture.big
         let copy = try harness.tools.start("cp", [harness.mounted(big), "\(harness.directory)/copy"], timeout: 90)
         usleep(800_000)
         XCTAssertTrue(copy.process.isRunning, "the copy ended before the token expired")
-        try login(user, harness).write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        // Renamed into place, so that the command never prints half a token.
+        try login(user, harness).write(toFile: tokenFile + ".new", atomically: false, encoding: .utf8)
+        XCTAssertEqual(rename(tokenFile + ".new", tokenFile), 0)
         harness.emulator.setToken("a-token-nobody-has")  // the old one expires
         assertSucceeds(copy.wait())
         assertSameBytes("\(harness.directory)/copy", big, harness)
@@ -141,7 +143,7 @@ final class FaultMatrixTests: MountTestCase {
         let harness = try makeHarness()
         try harness.writeManifest()
         let tokenFile = "\(harness.directory)/token"
-        try "revoked-token-7d2a\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try "revoked-token-7d2a\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
         try harness.mount(extraArguments: ["--token-file", tokenFile])
         assertFails(harness.tools.run("cat", [harness.mounted(harness.exports[0])], timeout: 30),
                     saying: "Permission denied", within: 10)

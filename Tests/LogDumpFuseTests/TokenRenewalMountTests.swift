@@ -9,9 +9,9 @@ final class TokenRenewalMountTests: MountTestCase {
         try harness.writeManifest()
         let tokenFile = "\(harness.directory)/token"
         let runs = "\(harness.directory)/runs"
-        try "expired-token-2b8f\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try "expired-token-2b8f\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
         try harness.mount(token: "unused", extraArguments: ["--token-command", "echo run >> \(runs); cat \(tokenFile)"])
-        try "\(MountHarness.goodToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try "\(MountHarness.goodToken)\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
 
         let export = harness.exports[0]
         let result = assertSucceeds(harness.tools.run("cat", [harness.mounted(export)], timeout: 30))
@@ -25,9 +25,9 @@ final class TokenRenewalMountTests: MountTestCase {
         let harness = try makeHarness()
         try harness.writeManifest()
         let tokenFile = "\(harness.directory)/token"
-        try "expired-token-2b8f\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try "expired-token-2b8f\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
         try harness.mount(token: "unused", extraArguments: ["--token-file", tokenFile])
-        try "\(MountHarness.goodToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try "\(MountHarness.goodToken)\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
 
         for export in harness.exports.prefix(2) {
             let result = assertSucceeds(harness.tools.run("cat", [harness.mounted(export)], timeout: 30))
@@ -46,7 +46,7 @@ final class TokenRenewalMountTests: MountTestCase {
         }
         try harness.writeManifest()
         let passwordFile = "\(harness.directory)/password"
-        try "\(user.password)\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try "\(user.password)\n".write(toFile: passwordFile, atomically: false, encoding: .utf8)
         try harness.mount(token: "unused", extraArguments: [
             "--iam-endpoint", harness.emulator.endpoint, "--iam-user", user.name, "--iam-domain", user.domain,
             "--iam-project", "cn-east-3", "--iam-password-file", passwordFile,

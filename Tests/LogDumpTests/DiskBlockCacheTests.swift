@@ -112,7 +112,7 @@ final class DiskBlockCacheTests: XCTestCase {
             id = exportID(cache)
         }
         let leftover = "\(path)/exports/\(id)/.tmp-5-123"
-        FileManager.default.createFile(atPath: leftover, contents: Data(repeating: 1, count: 5000))
+        try Data(repeating: 1, count: 5000).write(to: URL(fileURLWithPath: leftover))
         let cache = try open(capacity: 1 << 20)
         XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
         XCTAssertEqual(cache.block(for: key(0)), bytes(0))
@@ -123,7 +123,7 @@ final class DiskBlockCacheTests: XCTestCase {
             let cache = try open(capacity: 1 << 20)
             cache.store(bytes(0), for: key(0), validator: nil)
         }
-        try "logdumpfs cache format 0\n".write(toFile: "\(path)/VERSION", atomically: true, encoding: .utf8)
+        try "logdumpfs cache format 0\n".write(toFile: "\(path)/VERSION", atomically: false, encoding: .utf8)
         let cache = try open(capacity: 1 << 20)
         XCTAssertNil(cache.block(for: key(0)))
         XCTAssertEqual(Files.list("\(path)/exports"), [])

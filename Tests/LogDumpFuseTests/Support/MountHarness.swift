@@ -95,7 +95,7 @@ final class MountHarness {
         }
         let json = "{\n  \"endpoint\": \(quoted(emulator.endpoint)),\n  \"exports\": [\n"
             + entries.joined(separator: ",\n") + "\n  ]\n}\n"
-        try json.write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        try json.write(toFile: manifestPath, atomically: false, encoding: .utf8)
     }
 
     // MARK: The daemon
@@ -108,7 +108,7 @@ final class MountHarness {
         let binary = try Self.binaryPath()
         daemonRuns += 1
         daemonStderrPath = "\(directory)/daemon-\(daemonRuns).stderr"
-        _ = FileManager.default.createFile(atPath: daemonStderrPath, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: daemonStderrPath))
         guard let stderrHandle = FileHandle(forWritingAtPath: daemonStderrPath) else {
             throw HarnessError("cannot open \(daemonStderrPath)")
         }
