@@ -31,7 +31,7 @@ final class FaultMatrixTests: MountTestCase {
         usleep(2_000_000)
         harness.emulator.setFaults(FaultPlan())
         assertSucceeds(copy.wait())
-        assertSameBytes("\(harness.directory)/copy", big, harness)
+        assertCopyExact("\(harness.directory)/copy", big, harness)
         XCTAssertGreaterThan(harness.emulator.statusCounts[429] ?? 0, 1)
     }
 
@@ -93,7 +93,7 @@ final class FaultMatrixTests: MountTestCase {
         usleep(2_000_000)
         try harness.emulator.start()
         assertSucceeds(copy.wait())
-        assertSameBytes("\(harness.directory)/copy", big, harness)
+        assertCopyExact("\(harness.directory)/copy", big, harness)
     }
 
     /// No server when the mount comes up: the tree is there, reads fail with EIO after
@@ -133,7 +133,7 @@ final class FaultMatrixTests: MountTestCase {
         XCTAssertEqual(rename(tokenFile + ".new", tokenFile), 0)
         harness.emulator.setToken("a-token-nobody-has")  // the old one expires
         assertSucceeds(copy.wait())
-        assertSameBytes("\(harness.directory)/copy", big, harness)
+        assertCopyExact("\(harness.directory)/copy", big, harness)
         XCTAssertGreaterThan(harness.emulator.statusCounts[401] ?? 0, 0, "the old token never expired mid-copy")
     }
 
@@ -160,7 +160,7 @@ final class FaultMatrixTests: MountTestCase {
         let harness = try mountedHarness(honoursRange: honoursRange, sendsContentLength: honoursRange,
                                          extraArguments: Self.options) { $0.faults = plan }
         let big = try Fixture.big
-        assertSameBytes(harness.mounted(big), big, harness, file: file, line: line)
+        assertExact(harness, [big], "through the faults", timeout: 120, file: file, line: line)
         if expectRetries && honoursRange {
             let blocks = (big.size + (256 << 10) - 1) / (256 << 10)
             XCTAssertGreaterThan(harness.emulator.contentRequestCount, blocks, "no fault hit a body", file: file, line: line)
@@ -174,7 +174,8 @@ final class FaultMatrixTests: MountTestCase {
         return plan
     }
 
-    private func assertSameBytes(_ path: String, _ export: FixtureExport, _ harness: MountHarness,
+    /// A copy made through the mount has the source's bytes.
+    private func assertCopyExact(_ path: String, _ export: FixtureExport, _ harness: MountHarness,
                                  file: StaticString = #filePath, line: UInt = #line) {
         let sum = assertSucceeds(harness.tools.run("sha256sum", [path], timeout: 120), file: file, line: line)
         XCTAssertEqual(sum.stdoutText.split(separator: " ").first.map(String.init), export.sha256,
