@@ -110,7 +110,7 @@ final class ReadaheadBudgetTests: XCTestCase {
 final class PartialBlockTests: XCTestCase {
     func testFirstBytesArriveBeforeTheBlockEnds() throws {
         let bytes = ReaderFixtures.bytes(8192)
-        let source = HalfThenStallSource(bytes: bytes)
+        let source = StallingSource(bytes: bytes)
         let loader = ReaderFixtures.loader(source: source) {
             $0.blockSize = 8192
             $0.workers = 2
@@ -121,36 +121,6 @@ final class PartialBlockTests: XCTestCase {
         XCTAssertTrue(source.isStalling, "the read waited for the rest of the block")
         source.release()
         XCTAssertEqual(Array(try reader.read(at: 5000, count: 3192)), Array(bytes[5000...]), "then the rest")
-    }
-}
-
-/// Answers with the first half of the range, then stalls (30 s at most) until released.
-private final class HalfThenStallSource: ExportSource, @unchecked Sendable {
-    private let bytes: [UInt8]
-    private let condition = NSCondition()
-    private var released = false
-    private var stalling = false
-
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    /// Whether a transfer waits for release now.
-    var isStalling: Bool { condition.withLock { stalling } }
-
-    func release() { condition.withLock { released = true; condition.broadcast() } }
-
-    func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
-        let range = Int(request.range?.lowerBound ?? 0)..<min(bytes.count, Int(request.range?.upperBound ?? UInt64(bytes.count)))
-        guard sink.begin(ResponseHead(bodyOffset: UInt64(range.lowerBound), bodyLength: UInt64(range.count),
-                                      totalSize: UInt64(bytes.count), rangeHonoured: true)) else { return }
-        let half = range.lowerBound + range.count / 2
-        guard bytes[range.lowerBound..<half].withUnsafeBytes({ sink.receive($0) }) else { return }
-        condition.withLock {
-            stalling = true
-            let deadline = Date().addingTimeInterval(30)
-            while !released && condition.wait(until: deadline) {}
-            stalling = false
-        }
-        _ = bytes[half..<range.upperBound].withUnsafeBytes { sink.receive($0) }
     }
 }
 
