@@ -17,17 +17,17 @@ final class BlockAssembler: TransferSink {
     private var partial: PartialBlock?
     private var partialCount = 0
     /// The target's flight, whose readers may all leave (interrupted) mid-transfer.
-    private let flight: Flight?
+    private let flight: Flight
     /// The source was told the transfer is unwanted: whatever it ends with is not the
     /// export's end, even if it returns without an error.
     private var cancelSeen = false
     /// The body length the answer promised, if it did.
     private var promised: Int?
 
-    init(loader: BlockLoader, target: BlockKey) {
+    init(loader: BlockLoader, target: BlockKey, flight: Flight) {
         self.loader = loader
         self.target = target
-        self.flight = loader.flight(of: target)
+        self.flight = flight
         self.blockSize = loader.options.blockSize
         self.index = target.index
     }

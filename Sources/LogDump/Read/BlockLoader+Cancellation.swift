@@ -34,9 +34,4 @@ extension BlockLoader {
             }
         }
     }
-
-    /// The flight of a block being fetched, for its assembler.
-    func flight(of key: BlockKey) -> Flight? {
-        monitor.withLock { flights[key] }
-    }
 }

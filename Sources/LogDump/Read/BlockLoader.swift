@@ -272,9 +272,9 @@ public final class BlockLoader: @unchecked Sendable {
         while let job = nextJob() {
             let location: ExportLocation
             switch job {
-            case .block(let key):
+            case .block(let key, let flight):
                 location = key.location
-                fetch(key)
+                fetch(key, flight)
             case .range(let read):
                 location = read.location
                 fetch(read)
@@ -288,7 +288,7 @@ public final class BlockLoader: @unchecked Sendable {
     }
 
     private enum Job {
-        case block(BlockKey)
+        case block(BlockKey, Flight)
         case range(RangeRead)
     }
 
@@ -330,15 +330,15 @@ public final class BlockLoader: @unchecked Sendable {
         }
         flight.started = true
         running[key.location, default: 0] += 1
-        return .block(key)
+        return .block(key, flight)
     }
 
     // MARK: Fetching (on a fetch thread, lock not held)
 
-    private func fetch(_ key: BlockKey) {
+    private func fetch(_ key: BlockKey, _ flight: Flight) {
         let start = startOffset(of: key.index)
         let range = start..<(start + UInt64(options.blockSize))
-        let assembler = BlockAssembler(loader: self, target: key)
+        let assembler = BlockAssembler(loader: self, target: key, flight: flight)
         do {
             try source.transfer(TransferRequest(location: key.location, range: range), into: assembler)
             assembler.finish()
