@@ -51,7 +51,7 @@ final class SignalTests: MountTestCase {
         assertSucceeds(harness.tools.run("fusermount3", ["-u", "-z", harness.mountpoint], timeout: 10))
         for reader in readers { kill(reader.process.processIdentifier, SIGKILL); _ = reader.wait() }
         harness.emulator.setFaults(FaultPlan())
-        let status = harness.signalDaemon(0, waitOnly: true, timeout: 15)
+        let status = harness.signalDaemon(0, timeout: 15)
         XCTAssertEqual(status, 0, "the daemon did not end cleanly (nil: still running after 15 s); output:\n\(harness.daemonOutput())")
         XCTAssertFalse(MountHarness.isMounted(harness.mountpoint))
     }

@@ -145,12 +145,12 @@ final class MountHarness {
         (try? String(contentsOfFile: daemonStderrPath, encoding: .utf8)) ?? "(no output file)"
     }
 
-    /// Sends `signal` to the daemon (nothing with `waitOnly`) and waits up to `timeout`
-    /// for it to exit. Returns its exit status, or nil when it did not exit in time (it
-    /// is then still running).
-    func signalDaemon(_ signal: Int32, waitOnly: Bool = false, timeout: TimeInterval = 10) -> Int32? {
+    /// Sends `signal` to the daemon (0: none, only wait) and waits up to `timeout` for it
+    /// to exit. Returns its exit status, or nil when it did not exit in time (it is then
+    /// still running).
+    func signalDaemon(_ signal: Int32, timeout: TimeInterval = 10) -> Int32? {
         guard let daemon, let daemonExited else { return nil }
-        if !waitOnly { kill(daemon.processIdentifier, signal) }
+        kill(daemon.processIdentifier, signal)
         guard daemonExited.wait(timeout: .now() + timeout) == .success else { return nil }
         self.daemon = nil
         self.daemonExited = nil
