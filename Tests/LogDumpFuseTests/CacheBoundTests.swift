@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LogDump
+import LogDumpEmulator
 import XCTest
 
 /// The cache never takes more than --cache-size as `du` counts it, and a cache that cannot
@@ -17,7 +18,11 @@ final class CacheBoundTests: MountTestCase {
     }
 
     private func checkBound(cacheSize: String, bound: Int) throws {
-        let harness = try makeHarness()
+        // Bodies capped at 8 MB/s (two connections), so a read lasts about a second and
+        // the sampler sees it whatever the machine's speed.
+        var plan = FaultPlan()
+        plan.bandwidthBytesPerSecond = 8 << 20
+        let harness = try makeHarness { $0.faults = plan }
         let large = try harness.addRandomExport(bytes: 12 << 20)
         let all = harness.exports + [large]
         try harness.writeManifest(all.map { ManifestItem($0) })
