@@ -70,7 +70,7 @@ public final class FileSystem: Sendable {
     }
 
     public func read(handle: UInt64, offset: UInt64, count: Int,
-                     interruption: ReadInterruption? = nil) throws(Errno) -> ArraySlice<UInt8> {
+                     interruption: ReadInterruption? = nil) throws(Errno) -> ReadBytes {
         guard let reader = openFiles.withLock({ $0.readers[handle] }) else { throw .badFile }
         return try reader.read(at: offset, count: count, interruption: interruption)
     }

@@ -61,11 +61,12 @@ enum FuseOperations {
             }
             switch read {
             case .success(let bytes):
-                bytes.withUnsafeBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { chars in
-                        _ = fuse_reply_buf(req, chars.baseAddress, chars.count)
-                    }
+                // One iovec per block the read spans: the kernel copies straight from
+                // the blocks. The slices keep them alive until the reply is written.
+                var vectors = bytes.slices.map { slice in
+                    iovec(iov_base: UnsafeMutableRawPointer(mutating: slice.bytes.baseAddress), iov_len: slice.count)
                 }
+                _ = fuse_reply_iov(req, &vectors, Int32(vectors.count))
             case .failure(let error):
                 fuse_reply_err(req, error.rawValue)
             }

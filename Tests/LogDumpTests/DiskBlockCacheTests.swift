@@ -15,13 +15,26 @@ final class DiskBlockCacheTests: XCTestCase {
         Files.remove(path)
     }
 
-    private func open(capacity: Int) throws -> DiskBlockCache {
-        DiskBlockCache(directory: try CacheDirectory(path: path), capacity: capacity, blockSize: blockSize)
+    private func open(capacity: Int, pool: BlockPool? = nil) throws -> DiskBlockCache {
+        DiskBlockCache(directory: try CacheDirectory(path: path), capacity: capacity, blockSize: blockSize, pool: pool)
     }
 
     private func key(_ index: Int) -> BlockKey { BlockKey(location, index) }
     private func bytes(_ index: Int, count: Int? = nil) -> [UInt8] {
         ReaderFixtures.bytes(count ?? blockSize, seed: UInt64(index + 1) * 7919)
+    }
+
+    /// A warm read takes its buffer from the pool: the block file is read into it.
+    func testBlocksAreReadIntoPooledBuffers() throws {
+        let pool = BlockPool(blockSize: blockSize, keep: 4)
+        let cache = try open(capacity: 1 << 20, pool: pool)
+        cache.store(bytes(0), for: key(0), validator: nil)
+        var spare: Block? = pool.block()
+        let address = spare!.bytes.baseAddress
+        spare = nil
+        let read = try XCTUnwrap(cache.block(for: key(0)))
+        XCTAssertEqual(read.array, bytes(0))
+        XCTAssertEqual(read.bytes.baseAddress, address, "the block was not read into the pooled buffer")
     }
 
     func testBlocksSurviveReopening() throws {
@@ -32,8 +45,8 @@ final class DiskBlockCacheTests: XCTestCase {
             cache.recordSize(4196, of: location)
         }
         let cache = try open(capacity: 1 << 20)
-        XCTAssertEqual(cache.block(for: key(0)), bytes(0))
-        XCTAssertEqual(cache.block(for: key(1)), bytes(1, count: 100))
+        XCTAssertEqual(cache.block(for: key(0))?.array, bytes(0))
+        XCTAssertEqual(cache.block(for: key(1))?.array, bytes(1, count: 100))
         XCTAssertNil(cache.block(for: key(2)))
         XCTAssertEqual(cache.recordedSize(of: location), 4196)
     }
@@ -45,7 +58,7 @@ final class DiskBlockCacheTests: XCTestCase {
         XCTAssertNotNil(cache.block(for: key(0))) // 1 is now the oldest
         cache.store(bytes(3), for: key(3), validator: nil)
         XCTAssertNil(cache.block(for: key(1)))
-        for index in [0, 2, 3] { XCTAssertEqual(cache.block(for: key(index)), bytes(index), "block \(index)") }
+        for index in [0, 2, 3] { XCTAssertEqual(cache.block(for: key(index))?.array, bytes(index), "block \(index)") }
         XCTAssertEqual(cache.statistics.evictedBlocks, 1)
     }
 
@@ -115,7 +128,7 @@ final class DiskBlockCacheTests: XCTestCase {
         try Data(repeating: 1, count: 5000).write(to: URL(fileURLWithPath: leftover))
         let cache = try open(capacity: 1 << 20)
         XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
-        XCTAssertEqual(cache.block(for: key(0)), bytes(0))
+        XCTAssertEqual(cache.block(for: key(0))?.array, bytes(0))
     }
 
     func testAnotherFormatIsDiscardedCleanly() throws {
@@ -140,7 +153,7 @@ final class DiskBlockCacheTests: XCTestCase {
         cache.store(bytes(0), for: key(0), validator: "\"v1\"") // a late block of the old version
         XCTAssertNil(cache.block(for: key(0)))
         cache.store(bytes(0), for: key(0), validator: "\"v2\"")
-        XCTAssertEqual(cache.block(for: key(0)), bytes(0))
+        XCTAssertEqual(cache.block(for: key(0))?.array, bytes(0))
     }
 
     func testASecondUserOfTheDirectoryIsRefused() throws {

@@ -17,15 +17,15 @@ public struct BlockKey: Hashable, Sendable, CustomStringConvertible {
 /// Implementations are thread-safe and bounded by the bytes they hold.
 public protocol BlockCache: Sendable {
     /// The block's bytes, checked, or nil.
-    func block(for key: BlockKey) -> [UInt8]?
+    func block(for key: BlockKey) -> Block?
     /// Whether the block is held, without reading it or counting a lookup.
     func contains(_ key: BlockKey) -> Bool
     /// Keeps a block fetched under `validator` (the answer's ETag or Last-Modified)
     /// where readers find it at once (memory).
-    func store(_ bytes: [UInt8], for key: BlockKey, validator: String?)
+    func store(_ block: Block, for key: BlockKey, validator: String?)
     /// Keeps it for later too (disk): called after `store`, once waiting readers have it,
     /// so that none waits for a disk write.
-    func persist(_ bytes: [UInt8], for key: BlockKey, validator: String?)
+    func persist(_ block: Block, for key: BlockKey, validator: String?)
     /// The export's size as an earlier transfer or probe recorded it (a disk cache keeps
     /// it across remounts, so a cached export needs no probe).
     func recordedSize(of location: ExportLocation) -> UInt64?
@@ -36,7 +36,7 @@ public protocol BlockCache: Sendable {
 }
 
 extension BlockCache {
-    public func persist(_ bytes: [UInt8], for key: BlockKey, validator: String?) {}
+    public func persist(_ block: Block, for key: BlockKey, validator: String?) {}
     public func recordedSize(of location: ExportLocation) -> UInt64? { nil }
     public func recordSize(_ size: UInt64, of location: ExportLocation) {}
     public func noteValidator(_ validator: String, for location: ExportLocation) -> Bool { false }

@@ -20,7 +20,7 @@ enum CacheScan {
             }
             Files.remove(directory.exportsPath)
             Files.remove(directory.statisticsPath)
-            _ = Files.writeAtomically([Array(CacheFormat.versionFileText.utf8)], to: directory.versionPath,
+            _ = Files.writeAtomically(Array(CacheFormat.versionFileText.utf8), to: directory.versionPath,
                                       temporary: "\(directory.versionPath).tmp-\(getpid())")
         }
         _ = Files.makeDirectory(directory.exportsPath)

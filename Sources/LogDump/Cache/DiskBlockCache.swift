@@ -17,6 +17,8 @@ public final class DiskBlockCache: Sendable {
     public let directory: CacheDirectory
     public let capacity: Int
     public let blockSize: Int
+    /// Where blocks read from disk are put: reused buffers when the pool has them.
+    private let pool: BlockPool?
     private let state: Mutex<State>
 
     /// The directory itself, lock (it holds a pid), VERSION, stats.json and exports/.
@@ -61,10 +63,13 @@ public final class DiskBlockCache: Sendable {
 
     /// Opens (and if needed empties, when of another format) the cache in `directory`,
     /// indexes what it holds and evicts down to `capacity`.
-    public init(directory: CacheDirectory, capacity: Int, blockSize: Int) {
+    /// `pool` must make blocks of `blockSize`; without one, each block read gets a buffer of its own.
+    public init(directory: CacheDirectory, capacity: Int, blockSize: Int, pool: BlockPool? = nil) {
+        precondition(pool == nil || pool?.blockSize == blockSize, "the pool's blocks are not of the cache's block size")
         self.directory = directory
         self.capacity = capacity
         self.blockSize = blockSize
+        self.pool = pool
         self.state = Mutex(State())
         CacheScan.prepare(directory)
         let found = CacheScan.index(directory)
@@ -99,7 +104,7 @@ public final class DiskBlockCache: Sendable {
 
     /// The block's bytes if it is on disk and passes every check; a block that fails is
     /// deleted (and counted), so the caller fetches it again.
-    public func block(for key: BlockKey) -> [UInt8]? {
+    public func block(for key: BlockKey) -> Block? {
         let id = id(key.location)
         let diskKey = DiskKey(export: id, index: key.index)
         let expected: (identity: UInt64, validator: UInt64)? = state.withLock { state in
@@ -126,9 +131,9 @@ public final class DiskBlockCache: Sendable {
         }
     }
 
-    private func readBlockFile(_ id: String, _ index: Int) -> Result<(header: [UInt8], body: [UInt8]), Errno> {
+    private func readBlockFile(_ id: String, _ index: Int) -> Result<(header: [UInt8], body: Block), Errno> {
         Files.read(directory.blockPath(id, index), headerSize: BlockFile.headerSize,
-                   limit: BlockFile.headerSize + blockSize)
+                   limit: BlockFile.headerSize + blockSize) { pool?.block() ?? Block(capacity: blockSize) }
     }
 
     public func contains(_ key: BlockKey) -> Bool {
@@ -137,7 +142,7 @@ public final class DiskBlockCache: Sendable {
     }
 
     /// Why a block file may not be served, or nil when it may.
-    static func check(_ headerBytes: [UInt8], _ data: [UInt8], index: Int, identity: UInt64, validator: UInt64,
+    static func check(_ headerBytes: [UInt8], _ data: Block, index: Int, identity: UInt64, validator: UInt64,
                       blockSize: Int) -> String? {
         guard let header = BlockFile.decode(headerBytes[...]) else { return "its header is damaged" }
         let length = data.count
@@ -147,7 +152,7 @@ public final class DiskBlockCache: Sendable {
         }
         guard header.identity == identity else { return "it belongs to another export" }
         guard header.validator == validator else { return "it was fetched before the export changed" }
-        guard header.dataHash == BlockFile.hash(data) else { return "its checksum does not match" }
+        guard header.dataHash == BlockFile.hash(data.bytes) else { return "its checksum does not match" }
         return nil
     }
 
@@ -169,11 +174,11 @@ public final class DiskBlockCache: Sendable {
     /// Writes a block fetched under `validator`. Skipped, never an error, when the block
     /// is stale (the export changed since), when no room can be made, or while writes are
     /// paused after a failure (a full disk, an unwritable directory).
-    public func store(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
-        guard bytes.count <= blockSize else { return }
+    public func store(_ block: Block, for key: BlockKey, validator: String?) {
+        guard block.count <= blockSize else { return }
         let id = id(key.location)
         let diskKey = DiskKey(export: id, index: key.index)
-        let charge = Self.blockCharge(bytes.count)
+        let charge = Self.blockCharge(block.count)
         let header: BlockFile.Header? = state.withLock { state in
             if let until = state.writesPausedUntil, MonotonicInstant.now() < until { return nil }
             guard !state.blocks.contains(diskKey),
@@ -183,13 +188,15 @@ public final class DiskBlockCache: Sendable {
                 return nil // fetched under an older validator: stale
             }
             state.reserved += charge
-            return BlockFile.Header(index: UInt64(key.index), length: UInt64(bytes.count),
-                                    dataHash: BlockFile.hash(bytes), identity: export.identity,
+            return BlockFile.Header(index: UInt64(key.index), length: UInt64(block.count),
+                                    dataHash: BlockFile.hash(block.bytes), identity: export.identity,
                                     validator: Self.validatorHash(validator))
         }
         guard let header else { return }
-        let failure = Files.writeAtomically([BlockFile.encode(header), bytes], to: directory.blockPath(id, key.index),
-                                            temporary: directory.temporaryPath(id, String(key.index)))
+        let failure = BlockFile.encode(header).withUnsafeBytes { header in
+            Files.writeAtomically([header, block.bytes], to: directory.blockPath(id, key.index),
+                                  temporary: directory.temporaryPath(id, String(key.index)))
+        }
         state.withLock { state in
             state.reserved -= charge
             state.exports[id]?.pins -= 1
@@ -285,7 +292,7 @@ public final class DiskBlockCache: Sendable {
             return state.statistics
         }
         guard let data = try? JSONEncoder().encode(statistics) else { return }
-        _ = Files.writeAtomically([Array(data)], to: directory.statisticsPath,
+        _ = Files.writeAtomically(Array(data), to: directory.statisticsPath,
                                   temporary: "\(directory.statisticsPath).tmp-\(getpid())")
     }
 
@@ -358,7 +365,7 @@ public final class DiskBlockCache: Sendable {
     @discardableResult
     private func saveRecord(_ id: String, _ state: inout State) -> Errno? {
         guard let record = state.exports[id]?.record, let data = try? JSONEncoder().encode(record) else { return .invalid }
-        return Files.writeAtomically([Array(data)], to: directory.recordPath(id),
+        return Files.writeAtomically(Array(data), to: directory.recordPath(id),
                                      temporary: directory.temporaryPath(id, "record"))
     }
 

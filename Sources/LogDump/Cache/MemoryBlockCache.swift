@@ -4,7 +4,7 @@ import Synchronization
 /// `capacity` bytes: the hot tier in front of the disk cache.
 public final class MemoryBlockCache: BlockCache {
     private struct State {
-        var blocks: [BlockKey: [UInt8]] = [:]
+        var blocks: [BlockKey: Block] = [:]
         var order = LRUIndex<BlockKey>()
     }
 
@@ -15,11 +15,11 @@ public final class MemoryBlockCache: BlockCache {
         self.capacity = capacity
     }
 
-    public func block(for key: BlockKey) -> [UInt8]? {
+    public func block(for key: BlockKey) -> Block? {
         state.withLock { state in
-            guard let bytes = state.blocks[key] else { return nil }
+            guard let block = state.blocks[key] else { return nil }
             state.order.touch(key)
-            return bytes
+            return block
         }
     }
 
@@ -28,19 +28,19 @@ public final class MemoryBlockCache: BlockCache {
     }
 
     /// The validator is the tiered cache's business; memory holds what it is given.
-    public func store(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
-        store(bytes, for: key)
+    public func store(_ block: Block, for key: BlockKey, validator: String?) {
+        store(block, for: key)
     }
 
-    public func store(_ bytes: [UInt8], for key: BlockKey) {
-        guard bytes.count <= capacity else { return }
+    public func store(_ block: Block, for key: BlockKey) {
+        guard block.count <= capacity else { return }
         state.withLock { state in
             state.order.remove(key)
-            while state.order.totalCharge + bytes.count > capacity, let (oldest, _) = state.order.removeOldest() {
+            while state.order.totalCharge + block.count > capacity, let (oldest, _) = state.order.removeOldest() {
                 state.blocks.removeValue(forKey: oldest)
             }
-            state.blocks[key] = bytes
-            state.order.insert(key, charge: bytes.count)
+            state.blocks[key] = block
+            state.order.insert(key, charge: block.count)
         }
     }
 

@@ -14,15 +14,15 @@ public final class TieredBlockCache: BlockCache {
         self.disk = disk
     }
 
-    public func block(for key: BlockKey) -> [UInt8]? {
-        if let bytes = memory.block(for: key) {
+    public func block(for key: BlockKey) -> Block? {
+        if let block = memory.block(for: key) {
             counts.withLock { $0.lookups += 1; $0.memoryHits += 1 }
-            return bytes
+            return block
         }
-        let bytes = disk?.block(for: key)
-        if let bytes { memory.store(bytes, for: key) }
-        counts.withLock { $0.lookups += 1; if bytes != nil { $0.diskHits += 1 } }
-        return bytes
+        let block = disk?.block(for: key)
+        if let block { memory.store(block, for: key) }
+        counts.withLock { $0.lookups += 1; if block != nil { $0.diskHits += 1 } }
+        return block
     }
 
     public func contains(_ key: BlockKey) -> Bool {
@@ -30,15 +30,15 @@ public final class TieredBlockCache: BlockCache {
     }
 
     /// Keeps a block fetched under `validator` in memory, unless the export has changed since.
-    public func store(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
+    public func store(_ block: Block, for key: BlockKey, validator: String?) {
         guard validators.withLock({ $0[key.location] }) == validator else { return }
-        memory.store(bytes, for: key)
+        memory.store(block, for: key)
     }
 
     /// Writes it to disk, under the same condition.
-    public func persist(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
+    public func persist(_ block: Block, for key: BlockKey, validator: String?) {
         guard let disk, validators.withLock({ $0[key.location] }) == validator else { return }
-        disk.store(bytes, for: key, validator: validator)
+        disk.store(block, for: key, validator: validator)
     }
 
     public func recordedSize(of location: ExportLocation) -> UInt64? {

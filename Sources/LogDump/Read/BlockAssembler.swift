@@ -6,16 +6,16 @@ final class BlockAssembler: TransferSink {
     private let target: BlockKey
     private let blockSize: Int
     private var index: Int
-    private var buffer: [UInt8] = []
+    /// The block being filled: from the pool once the answer begins.
+    private var buffer = Block.empty
     private var isStream = false
     private var streamID: Int?
     private var stoppedEarly = false
     /// The answer's ETag or Last-Modified: the version of the bytes being delivered.
     private var validator: String?
-    /// Where a ranged answer's bytes go when readers already wait for them, in place of
-    /// `buffer`, so that each can have its range as soon as it has arrived.
+    /// `buffer` shown to the readers that already wait for it, so that each can have its
+    /// range as soon as it has arrived.
     private var partial: PartialBlock?
-    private var partialCount = 0
     /// The target's flight, whose readers may all leave (interrupted) mid-transfer.
     private let flight: Flight
     /// The source was told the transfer is unwanted: whatever it ends with is not the
@@ -45,14 +45,14 @@ final class BlockAssembler: TransferSink {
                 return false
             }
             partial = loader.partialBlock(for: target)
-            if partial != nil { return true }
+            buffer = partial?.block ?? loader.pool.block()
         } else {
             isStream = true
             index = 0
             streamID = loader.streamStarted(target.location)
             Log.debug("server ignored Range for \(target.location.key): streaming the whole body")
+            buffer = loader.pool.block()
         }
-        buffer.reserveCapacity(blockSize)
         return true
     }
 
@@ -66,24 +66,15 @@ final class BlockAssembler: TransferSink {
 
     func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if isCancelled { return false }
-        if let partial {
-            let take = min(partial.capacity - partialCount, bytes.count) // more than asked: ignore
-            guard take > 0 else { return true }
-            partial.write(UnsafeRawBufferPointer(rebasing: bytes[..<take]), at: partialCount)
-            partialCount += take
-            loader.advance(partial, to: partialCount)
-            return true
-        }
         var rest = bytes
         while !rest.isEmpty {
-            if !isStream && buffer.count == blockSize { return true } // more than asked: ignore
-            let take = min(blockSize - buffer.count, rest.count)
-            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<take]))
-            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+            let taken = buffer.append(rest)
+            guard taken > 0 else { return true } // more than asked: ignore
+            if let partial { loader.advance(partial, to: buffer.count) }
+            rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
             guard isStream, buffer.count == blockSize else { continue }
             loader.deliver(buffer, for: BlockKey(target.location, index), validator: validator)
-            buffer = []
-            buffer.reserveCapacity(blockSize)
+            buffer = loader.pool.block()
             index += 1
             if !loader.streamShouldContinue(target.location, id: streamID, next: index, target: target.index) {
                 stoppedEarly = true
@@ -101,7 +92,6 @@ final class BlockAssembler: TransferSink {
             else { loader.abandon(target) }
             return
         }
-        if let partial { buffer = partial.copy(0..<partialCount) }
         guard !stoppedEarly else {
             if isStream { loader.streamEnded(target.location, id: streamID, size: nil, error: nil) }
             return
@@ -120,7 +110,7 @@ final class BlockAssembler: TransferSink {
     /// asked whether it was still wanted after the last one.
     private var hasPromisedBody: Bool {
         guard !isStream, let promised else { return false }
-        return (partial != nil ? partialCount : buffer.count) >= promised
+        return buffer.count >= promised
     }
 
     func fail(_ error: RemoteError) {

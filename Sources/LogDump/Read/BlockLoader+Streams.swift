@@ -35,7 +35,7 @@ extension BlockLoader {
             if let id, streams[location]?.id == id { streams[location] = nil }
             for (key, flight) in flights where key.location == location {
                 if let size, startOffset(of: key.index) >= size {
-                    complete(key, .success([]))
+                    complete(key, .success(.empty))
                 } else if !flight.queued && streams[location] == nil {
                     if let error {
                         complete(key, .failure(error))

@@ -13,6 +13,8 @@ public final class BlockLoader: @unchecked Sendable {
     public let options: LoaderOptions
     let source: any ExportSource
     let cache: any BlockCache
+    /// Buffers for the blocks fetches fill.
+    let pool: BlockPool
     let monitor = Monitor()
 
     // Guarded by `monitor`. Internal only for BlockLoader's extensions in other files.
@@ -40,15 +42,19 @@ public final class BlockLoader: @unchecked Sendable {
     /// Blocks handed over and not yet written to disk; shutdown lets them be written.
     private var persisting = 0
     /// Blocks waiting for the disk writer, at most `options.pendingWrites`.
-    private var writes: [(bytes: [UInt8], key: BlockKey, validator: String?)] = []
+    private var writes: [(block: Block, key: BlockKey, validator: String?)] = []
     var stopping = false
     /// `stopping`, readable without the lock: transfers poll it to end early.
     let stopped = Atomic<Bool>(false)
 
-    public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions()) {
+    /// `pool` must make blocks of `options.blockSize`; by default one of the loader's own.
+    public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions(),
+                pool: BlockPool? = nil) {
         self.source = source
         self.cache = cache
         self.options = options
+        self.pool = pool ?? BlockPool(blockSize: options.blockSize, keep: options.workers)
+        precondition(self.pool.blockSize == options.blockSize, "the pool's blocks are not of the loader's block size")
         for number in 0..<options.workers {
             let thread = Thread { [self] in workerLoop() }
             thread.name = "logdumpfs-fetch-\(number)"
@@ -79,26 +85,26 @@ public final class BlockLoader: @unchecked Sendable {
     /// The block's bytes: `blockSize` of them, fewer for the export's last block, none
     /// past its end. Blocks the calling thread until the block arrives or the wait times out.
     public func block(_ key: BlockKey) throws(Errno) -> [UInt8] {
-        Array(try bytes(of: key, within: 0..<options.blockSize))
+        Array(try bytes(of: key, within: 0..<options.blockSize).bytes)
     }
 
     /// Bytes `range` of a block (fewer where the export ends within it). While the block
-    /// is still arriving, returns as soon as the range has: a copy of it. An interrupted
+    /// is still arriving, returns as soon as the range has arrived. An interrupted
     /// reader gets EINTR at once; the fetch goes on only if another reader waits for it.
     public func bytes(of key: BlockKey, within range: Range<Int>,
-                      interruption: ReadInterruption? = nil) throws(Errno) -> ArraySlice<UInt8> {
+                      interruption: ReadInterruption? = nil) throws(Errno) -> BlockSlice {
         try bytes(of: key, within: range, interruption: interruption, lookups: 2)
     }
 
     private func bytes(of key: BlockKey, within range: Range<Int>, interruption: ReadInterruption?,
-                       lookups: Int) throws(Errno) -> ArraySlice<UInt8> {
-        if let hit = cache.block(for: key) { return hit[clamped(range, hit.count)] }
+                       lookups: Int) throws(Errno) -> BlockSlice {
+        if let hit = cache.block(for: key) { return BlockSlice(hit, clampedTo: range) }
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
         interruption?.wakes(monitor)
         let outcome: Outcome? = monitor.withLock {
             // Stored between the lookup above and this lock: read it outside the lock.
             if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
-            if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .done(.success([])) }
+            if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .done(.success(.empty)) }
             let flight = flights[key] ?? startFlight(for: key)
             if flight.queued && !flight.started { demanded.push(key) } // readahead a reader now waits for
             flight.readers += 1
@@ -120,9 +126,9 @@ public final class BlockLoader: @unchecked Sendable {
         case nil:
             return try bytes(of: key, within: range, interruption: interruption, lookups: lookups - 1)
         case .partial(let partial)?:
-            return partial.copy(range)[...]
+            return partial.slice(range)
         case .done(.success(let block))?:
-            return block[clamped(range, block.count)]
+            return BlockSlice(block, clampedTo: range)
         case .done(.failure(let error))?:
             Log.warning("reading \(key) failed: \(error)")
             throw error.errno
@@ -137,14 +143,10 @@ public final class BlockLoader: @unchecked Sendable {
 
     /// What a reader's wait for a block came to.
     private enum Outcome {
-        case done(Result<[UInt8], RemoteError>)
+        case done(Result<Block, RemoteError>)
         case partial(PartialBlock)
         case timedOut
         case interrupted
-    }
-
-    private func clamped(_ range: Range<Int>, _ count: Int) -> Range<Int> {
-        min(range.lowerBound, count)..<min(range.upperBound, count)
     }
 
     // MARK: Blocks in progress (called by BlockAssembler on its fetch thread)
@@ -154,7 +156,7 @@ public final class BlockLoader: @unchecked Sendable {
     func partialBlock(for key: BlockKey) -> PartialBlock? {
         monitor.withLock {
             guard let flight = flights[key], flight.readers > 0 else { return nil }
-            let partial = PartialBlock(capacity: options.blockSize)
+            let partial = PartialBlock(pool.block())
             flight.partial = partial
             monitor.broadcast() // its readers say how much of it they need
             return partial
@@ -343,7 +345,7 @@ public final class BlockLoader: @unchecked Sendable {
             try source.transfer(TransferRequest(location: key.location, range: range), into: assembler)
             assembler.finish()
         } catch let error where error.isRangeNotSatisfiable {
-            deliver([], for: key, validator: nil) // the export ends before this block
+            deliver(.empty, for: key, validator: nil) // the export ends before this block
         } catch {
             assembler.fail(error)
         }
@@ -352,19 +354,19 @@ public final class BlockLoader: @unchecked Sendable {
     // MARK: Called by BlockAssembler
 
     /// Stores a block fetched under `validator` and hands it to the readers waiting for it.
-    func deliver(_ bytes: [UInt8], for key: BlockKey, validator: String?) {
-        if !bytes.isEmpty { cache.store(bytes, for: key, validator: validator) }
+    func deliver(_ block: Block, for key: BlockKey, validator: String?) {
+        if !block.isEmpty { cache.store(block, for: key, validator: validator) }
         monitor.withLock {
-            if !bytes.isEmpty { persisting += 1 } // before any reader can see the block
-            complete(key, .success(bytes))
+            if !block.isEmpty { persisting += 1 } // before any reader can see the block
+            complete(key, .success(block))
         }
-        guard !bytes.isEmpty else { return }
+        guard !block.isEmpty else { return }
         monitor.withLock {
             // A full queue holds the fetch back: the disk sets the pace, memory stays bounded.
             _ = monitor.wait(until: MonotonicInstant.now().advanced(by: options.waitTimeout)) {
                 writes.count < options.pendingWrites
             }
-            writes.append((bytes, key, validator))
+            writes.append((block, key, validator))
             monitor.broadcast()
         }
     }
@@ -373,7 +375,7 @@ public final class BlockLoader: @unchecked Sendable {
     /// meanwhile; after shutdown it empties its queue, then ends.
     private func writerLoop() {
         while true {
-            let next: (bytes: [UInt8], key: BlockKey, validator: String?)? = monitor.withLock {
+            let next: (block: Block, key: BlockKey, validator: String?)? = monitor.withLock {
                 while writes.isEmpty {
                     // `persisting` also counts blocks handed over but not queued yet, and
                     // a fetch still running may hand one over.
@@ -385,7 +387,7 @@ public final class BlockLoader: @unchecked Sendable {
                 return writes.removeFirst()
             }
             guard let next else { return }
-            cache.persist(next.bytes, for: next.key, validator: next.validator)
+            cache.persist(next.block, for: next.key, validator: next.validator)
             monitor.withLock {
                 persisting -= 1
                 monitor.broadcast()
@@ -398,7 +400,7 @@ public final class BlockLoader: @unchecked Sendable {
     }
 
     /// Ends a block's flight with its result and wakes its readers (lock held).
-    func complete(_ key: BlockKey, _ result: Result<[UInt8], RemoteError>) {
+    func complete(_ key: BlockKey, _ result: Result<Block, RemoteError>) {
         guard let flight = flights.removeValue(forKey: key) else { return }
         flight.result = result
         if flight.isReadahead { readaheadInFlight -= 1 }

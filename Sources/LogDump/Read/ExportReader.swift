@@ -27,7 +27,7 @@ public final class ExportReader: Sendable {
     /// version, and old and new bytes must never mix in one copy. EINTR once
     /// `interruption` says the reading process was interrupted.
     public func read(at offset: UInt64, count: Int,
-                     interruption: ReadInterruption? = nil) throws(Errno) -> ArraySlice<UInt8> {
+                     interruption: ReadInterruption? = nil) throws(Errno) -> ReadBytes {
         let sequential = prefetch(after: offset, count: count)
         var bytes = sequential ? nil : try readExactly(at: offset, count: count, interruption)
         if bytes == nil { bytes = try readBlocks(at: offset, count: count, interruption) }
@@ -35,7 +35,7 @@ public final class ExportReader: Sendable {
             Log.warning("\(location.key) changed on the server while open: its reads fail with ESTALE; open it again")
             throw Errno.stale
         }
-        return bytes ?? []
+        return bytes ?? ReadBytes()
     }
 
     /// Asks the loader for the blocks after this read that the readahead window covers;
@@ -57,42 +57,35 @@ public final class ExportReader: Sendable {
     /// A random read of bytes neither cached nor on their way: just those bytes, fetched
     /// uncached, rather than the blocks around them. Nil: read through blocks.
     private func readExactly(at offset: UInt64, count: Int,
-                             _ interruption: ReadInterruption?) throws(Errno) -> ArraySlice<UInt8>? {
+                             _ interruption: ReadInterruption?) throws(Errno) -> ReadBytes? {
         let blockSize = UInt64(loader.options.blockSize)
         var end = offset + UInt64(count)
         if let size { end = min(end, size) }
         guard end > offset else { return nil }
         let blocks = Int(offset / blockSize)...Int((end - 1) / blockSize)
         guard !blocks.contains(where: { loader.isHeldOrComing(BlockKey(location, $0)) }) else { return nil }
-        return try loader.read(location, range: offset..<end, interruption: interruption)?[...]
+        guard let bytes = try loader.read(location, range: offset..<end, interruption: interruption) else { return nil }
+        return ReadBytes(Block(bytes))
     }
 
-    /// Up to `count` bytes from `offset`; fewer only at the end of the export. A read
-    /// within one block is a slice of the cached block, not a copy.
+    /// Up to `count` bytes from `offset`; fewer only at the end of the export. Slices of
+    /// the blocks read spans, not a copy.
     private func readBlocks(at offset: UInt64, count: Int,
-                            _ interruption: ReadInterruption?) throws(Errno) -> ArraySlice<UInt8> {
+                            _ interruption: ReadInterruption?) throws(Errno) -> ReadBytes {
         let blockSize = UInt64(loader.options.blockSize)
         var end = offset + UInt64(count)
         if let size { end = min(end, size) }
-        guard end > offset else { return [] }
-        let first = Int(offset / blockSize)
-        if Int((end - 1) / blockSize) == first {
-            let within = Int(offset % blockSize)
-            return try loader.bytes(of: BlockKey(location, first), within: within..<(within + Int(end - offset)),
-                                    interruption: interruption)
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(end - offset))
+        var bytes = ReadBytes()
         var position = offset
         while position < end {
             let within = Int(position % blockSize)
             let wanted = min(Int(blockSize) - within, Int(end - position))
             let piece = try loader.bytes(of: BlockKey(location, Int(position / blockSize)),
                                          within: within..<(within + wanted), interruption: interruption)
-            bytes.append(contentsOf: piece)
+            bytes.append(piece)
             position += UInt64(piece.count)
             if piece.count < wanted { break } // the export ends in this block
         }
-        return bytes[...]
+        return bytes
     }
 }

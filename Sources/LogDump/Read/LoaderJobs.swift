@@ -2,7 +2,7 @@ import Synchronization
 
 /// Readers waiting for one block; `result` is set once, under the loader's lock.
 final class Flight {
-    var result: Result<[UInt8], RemoteError>?
+    var result: Result<Block, RemoteError>?
     /// A fetch job is queued for it (rather than waiting for an open stream to pass it).
     var queued = false
     /// A fetch thread has taken the job.

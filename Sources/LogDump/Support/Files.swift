@@ -7,32 +7,48 @@ import Glibc
 enum Files {
     /// The whole file, or the errno that stopped reading it.
     static func read(_ path: String, limit: Int) -> Result<[UInt8], Errno> {
-        read(path, headerSize: 0, limit: limit).map(\.body)
+        withOpenFile(path, sizes: 0...limit) { fd, size in
+            var bytes = [UInt8](repeating: 0, count: size)
+            if let error = bytes.withUnsafeMutableBytes({ readFully(fd, into: $0, at: 0) }) { return .failure(error) }
+            return .success(bytes)
+        }
     }
 
-    /// A file as its first `headerSize` bytes and the rest, each in an array of its own
-    /// (so the rest needs no copying out), or the errno that stopped reading it.
-    static func read(_ path: String, headerSize: Int, limit: Int) -> Result<(header: [UInt8], body: [UInt8]), Errno> {
+    /// A file as its first `headerSize` bytes and the rest, read straight into a block
+    /// from `makeBlock` (so it needs no copying out), or the errno that stopped reading it.
+    static func read(_ path: String, headerSize: Int, limit: Int,
+                     into makeBlock: () -> Block) -> Result<(header: [UInt8], body: Block), Errno> {
+        withOpenFile(path, sizes: headerSize...limit) { fd, size in
+            var header = [UInt8](repeating: 0, count: headerSize)
+            let body = makeBlock()
+            guard body.capacity >= size - headerSize else { return .failure(.invalid) }
+            var error = header.withUnsafeMutableBytes { readFully(fd, into: $0, at: 0) }
+            body.fill { free in
+                let room = UnsafeMutableRawBufferPointer(rebasing: free[..<(size - headerSize)])
+                error = error ?? readFully(fd, into: room, at: headerSize)
+                return error == nil ? room.count : 0
+            }
+            if let error { return .failure(error) }
+            return .success((header, body))
+        }
+    }
+
+    /// Opens `path` and calls `body` with it and its size, if the size is in `sizes`.
+    private static func withOpenFile<T>(_ path: String, sizes: ClosedRange<Int>,
+                                        _ body: (Int32, Int) -> Result<T, Errno>) -> Result<T, Errno> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(Errno(errno)) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(Errno(errno)) }
-        let size = Int(info.st_size)
-        guard size <= limit, size >= headerSize else { return .failure(.invalid) }
-        var header = [UInt8](repeating: 0, count: headerSize)
-        var body = [UInt8](repeating: 0, count: size - headerSize)
-        if let error = readFully(fd, into: &header, at: 0) ?? readFully(fd, into: &body, at: headerSize) {
-            return .failure(error)
-        }
-        return .success((header, body))
+        guard sizes.contains(Int(info.st_size)) else { return .failure(.invalid) }
+        return body(fd, Int(info.st_size))
     }
 
-    private static func readFully(_ fd: Int32, into bytes: inout [UInt8], at offset: Int) -> Errno? {
+    private static func readFully(_ fd: Int32, into bytes: UnsafeMutableRawBufferPointer, at offset: Int) -> Errno? {
         var done = 0
         while done < bytes.count {
-            let wanted = bytes.count - done
-            let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, wanted, off_t(offset + done)) }
+            let count = pread(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return count < 0 ? Errno(errno) : .io }
             done += count
@@ -42,14 +58,18 @@ enum Files {
 
     /// Writes `parts` to a new file at `temporary` (mode 0600), then renames it to `path`:
     /// readers see the old file or the whole new one, never a part.
-    static func writeAtomically(_ parts: [[UInt8]], to path: String, temporary: String) -> Errno? {
+    static func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String) -> Errno? {
+        bytes.withUnsafeBytes { writeAtomically([$0], to: path, temporary: temporary) }
+    }
+
+    static func writeAtomically(_ parts: [UnsafeRawBufferPointer], to path: String, temporary: String) -> Errno? {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return Errno(errno) }
         var failure: Errno?
         outer: for part in parts {
             var done = 0
             while done < part.count {
-                let count = part.withUnsafeBytes { write(fd, $0.baseAddress! + done, part.count - done) }
+                let count = write(fd, part.baseAddress! + done, part.count - done)
                 if count < 0 && errno == EINTR { continue }
                 guard count > 0 else { failure = Errno(count < 0 ? errno : EIO); break outer }
                 done += count
