@@ -10,8 +10,6 @@ final class StallingSource: ExportSource, @unchecked Sendable {
     private var free: Int
     private var released = false
     private var stalled = 0
-    /// Transfers stalled now.
-    private var stalling = 0
     private var cancelled = 0
     private var requests = 0
 
@@ -24,9 +22,6 @@ final class StallingSource: ExportSource, @unchecked Sendable {
     var requestsFromStart: Int { condition.withLock { requests } }
 
     func release() { condition.withLock { released = true; condition.broadcast() } }
-
-    /// Whether a transfer waits for release now.
-    var isStalling: Bool { condition.withLock { stalling > 0 } }
 
     func waitUntilStalled(count: Int) -> Bool { waitUntil { self.stalled >= count } }
     func waitUntilCancelled(count: Int) -> Bool { waitUntil { self.cancelled >= count } }
@@ -55,8 +50,6 @@ final class StallingSource: ExportSource, @unchecked Sendable {
     fileprivate func stall(_ sink: TransferSink) -> Bool {
         condition.withLock {
             stalled += 1
-            stalling += 1
-            defer { stalling -= 1 }
             condition.broadcast()
             let deadline = Date().addingTimeInterval(30)
             while !released && !sink.isCancelled && Date() < deadline {
