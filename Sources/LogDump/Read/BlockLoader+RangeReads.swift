@@ -15,7 +15,7 @@ extension BlockLoader {
         let outcome: Result<[UInt8]?, RemoteError>?? = monitor.withLock {
             guard rangeHonoured[location] == true else { return .some(.success(nil)) }
             rangeReads.append(read)
-            monitor.broadcast() // a fetch thread takes it
+            idleFetchers.wakeOne()
             _ = monitor.wait(until: deadline, on: read.ready) { read.result != nil || interruption?.isInterrupted == true }
             if read.result == nil { read.abandoned.store(true, ordering: .releasing) }
             return .some(read.result)
