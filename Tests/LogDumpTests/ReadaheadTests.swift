@@ -31,6 +31,17 @@ final class ReadaheadTests: XCTestCase {
         XCTAssertEqual(readahead.observe(offset: 900 * mib + 4096, end: 900 * mib + 8192), 1, "sequential again")
     }
 
+    func testRandomReaderLandingNearByChanceStaysRandom() {
+        var readahead = Readahead(initial: 1, maximum: 64, tolerance: 8 * mib, rejoin: mib)
+        _ = readahead.observe(offset: 100 * mib, end: 100 * mib + 4096)
+        XCTAssertEqual(readahead.observe(offset: 30 * mib, end: 30 * mib + 4096), 0, "random now")
+        XCTAssertEqual(readahead.observe(offset: 27 * mib, end: 27 * mib + 4096), 0, "within the tolerance, behind")
+        XCTAssertEqual(readahead.observe(offset: 33 * mib, end: 33 * mib + 4096), 0, "within the tolerance, ahead")
+        XCTAssertEqual(readahead.observe(offset: 33 * mib + 8192, end: 33 * mib + 12288), 1,
+                       "a read just past the last one's end: sequential again")
+        XCTAssertEqual(readahead.observe(offset: 33 * mib + 12288, end: 34 * mib), 2)
+    }
+
     func testNoReadaheadWhenDisabled() {
         var readahead = Readahead(initial: 1, maximum: 0, tolerance: mib)
         XCTAssertEqual(readahead.observe(offset: 0, end: mib), 0)

@@ -10,13 +10,13 @@ extension BlockLoader {
     public func read(_ location: ExportLocation, range: Range<UInt64>,
                      interruption: ReadInterruption? = nil) throws(Errno) -> [UInt8]? {
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
-        interruption?.wakes(monitor)
+        let read = RangeRead(location: location, range: range)
+        interruption?.wakes(monitor, condition: read.ready)
         let outcome: Result<[UInt8]?, RemoteError>?? = monitor.withLock {
             guard rangeHonoured[location] == true else { return .some(.success(nil)) }
-            let read = RangeRead(location: location, range: range)
             rangeReads.append(read)
-            monitor.broadcast()
-            _ = monitor.wait(until: deadline) { read.result != nil || interruption?.isInterrupted == true }
+            idleFetchers.wakeOne()
+            _ = monitor.wait(until: deadline, on: read.ready) { read.result != nil || interruption?.isInterrupted == true }
             if read.result == nil { read.abandoned.store(true, ordering: .releasing) }
             return .some(read.result)
         }
@@ -53,7 +53,7 @@ extension BlockLoader {
         }
         monitor.withLock {
             read.result = result
-            monitor.broadcast()
+            read.ready.broadcast() // its reader alone waits for it
         }
     }
 }
@@ -63,6 +63,8 @@ final class RangeRead {
     let location: ExportLocation
     let range: Range<UInt64>
     var result: Result<[UInt8]?, RemoteError>?
+    /// Its reader waits on this, not on the loader's monitor: nothing else wakes it.
+    let ready = Monitor.Condition()
     /// Its reader stopped waiting (interrupted, timed out): the transfer may stop.
     let abandoned = Atomic<Bool>(false)
 

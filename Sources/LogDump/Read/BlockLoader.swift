@@ -16,6 +16,10 @@ public final class BlockLoader: @unchecked Sendable {
     /// Buffers for the blocks fetches fill.
     let pool: BlockPool
     let monitor = Monitor()
+    /// Idle fetch threads wait here rather than on `monitor`, and are woken one per new
+    /// job: the monitor's broadcasts (a block's bytes arriving, a reader leaving) would
+    /// wake them all, for nothing, ahead of the reader they are for.
+    let idleFetchers = IdleFetchers()
 
     // Guarded by `monitor`. Internal only for BlockLoader's extensions in other files.
     var flights: [BlockKey: Flight] = [:]
@@ -74,6 +78,7 @@ public final class BlockLoader: @unchecked Sendable {
         monitor.withLock {
             stopping = true // no new fetches; lingering streams end
             monitor.broadcast()
+            idleFetchers.wakeAll()
             _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) { running.isEmpty }
             stopped.store(true, ordering: .releasing)
             for key in Array(flights.keys) { complete(key, .failure(.network("shutting down"))) }
@@ -106,7 +111,10 @@ public final class BlockLoader: @unchecked Sendable {
             if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
             if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .done(.success(.empty)) }
             let flight = flights[key] ?? startFlight(for: key)
-            if flight.queued && !flight.started { demanded.push(key) } // readahead a reader now waits for
+            if flight.queued && !flight.started { // readahead a reader now waits for
+                demanded.push(key)
+                idleFetchers.wakeOne()
+            }
             flight.readers += 1
             flight.abandoned.store(false, ordering: .releasing) // wanted again
             _ = monitor.wait(until: deadline) {
@@ -219,7 +227,7 @@ public final class BlockLoader: @unchecked Sendable {
             if readahead[key.location] == nil { readaheadTurn.append(key.location) }
             readahead[key.location, default: JobQueue()].push(key)
         }
-        monitor.broadcast()
+        idleFetchers.wakeOne()
     }
 
     /// The most fetch threads one export's readahead may hold; the rest stay free for
@@ -285,6 +293,7 @@ public final class BlockLoader: @unchecked Sendable {
                 running[location, default: 1] -= 1
                 if running[location] == 0 { running[location] = nil }
                 monitor.broadcast()
+                if !readaheadTurn.isEmpty { idleFetchers.wakeOne() } // its export may be under its limit again
             }
         }
     }
@@ -314,7 +323,7 @@ public final class BlockLoader: @unchecked Sendable {
                     return job
                 }
                 // Woken by new jobs, and by fetches ending (an export under its limit again).
-                _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
+                idleFetchers.wait(on: monitor, until: MonotonicInstant.now().advanced(by: .seconds(1))) {
                     stopping || !demanded.isEmpty || !rangeReads.isEmpty
                         || readaheadTurn.contains { running[$0, default: 0] < readaheadPerExport }
                 }

@@ -19,7 +19,8 @@ public final class ExportReader: Sendable {
         let blockSize = loader.options.blockSize
         self.readahead = Mutex(Readahead(initial: loader.options.initialReadahead / blockSize,
                                          maximum: loader.options.maxReadahead / blockSize,
-                                         tolerance: UInt64(max(loader.options.sequentialTolerance, 2 * blockSize))))
+                                         tolerance: UInt64(max(loader.options.sequentialTolerance, 2 * blockSize)),
+                                         rejoin: UInt64(blockSize)))
     }
 
     /// Up to `count` bytes from `offset`, or ESTALE once the export has changed on the

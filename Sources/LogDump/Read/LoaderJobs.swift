@@ -38,3 +38,40 @@ struct JobQueue {
         return key
     }
 }
+
+/// Idle fetch threads, each asleep on a condition of its own, so that a new job wakes
+/// one of them: a broadcast would wake every idle thread, and on two cores the one that
+/// takes the job waits for the others to go back to sleep. (Not pthread_cond_signal:
+/// glibc before 2.41 can lose its wake-ups when waits time out, bug 25847.)
+/// Used under the loader's monitor only.
+final class IdleFetchers {
+    /// Conditions of threads asleep now, the last to fall asleep last.
+    private var asleep: [Monitor.Condition] = []
+    /// Conditions of threads awake, kept for their next sleep.
+    private var spare: [Monitor.Condition] = []
+
+    /// Waits until `ready()` or `deadline`, where `wakeOne` can find this thread; call
+    /// with the monitor's lock held.
+    func wait(on monitor: Monitor, until deadline: MonotonicInstant, for ready: () -> Bool) {
+        let condition = spare.popLast() ?? Monitor.Condition()
+        _ = monitor.wait(until: deadline, on: condition) {
+            if ready() { return true }
+            // Asleep again (woken for a job another thread took): findable again.
+            if !asleep.contains(where: { $0 === condition }) { asleep.append(condition) }
+            return false
+        }
+        asleep.removeAll { $0 === condition }
+        spare.append(condition)
+    }
+
+    /// Wakes the thread that fell asleep last (its caches are the warmest), if any.
+    func wakeOne() {
+        asleep.popLast()?.broadcast()
+    }
+
+    /// Wakes them all (shutdown).
+    func wakeAll() {
+        for condition in asleep { condition.broadcast() }
+        asleep.removeAll()
+    }
+}
