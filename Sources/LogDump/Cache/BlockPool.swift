@@ -47,8 +47,10 @@ public final class BlockPool: Sendable {
         if !kept { munmap(pointer, blockSize) }
     }
 
+    /// A new buffer, its pages faulted in by one call (MAP_POPULATE) rather than one
+    /// fault per page as they are first written.
     private static func map(_ size: Int) -> UnsafeMutableRawPointer {
-        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0),
               pointer != MAP_FAILED else {
             fatalError("out of memory: cannot map a block of \(size) bytes")
         }
