@@ -166,3 +166,34 @@ final class ExactRangeReadTests: XCTestCase {
         }
     }
 }
+
+/// A block dropped from a small memory tier before the disk writer has stored it is
+/// taken from the writer's queue, not fetched again.
+final class UnwrittenBlockTests: XCTestCase {
+    /// Holds each block in memory only (one at a time) and stores it "on disk" only when
+    /// the test lets the writer go on.
+    private final class SlowDiskCache: BlockCache, @unchecked Sendable {
+        let memory = MemoryBlockCache(capacity: 4096)
+        let writerMayGo = DispatchSemaphore(value: 0)
+        func block(for key: BlockKey) -> Block? { memory.block(for: key) }
+        func contains(_ key: BlockKey) -> Bool { memory.contains(key) }
+        func store(_ block: Block, for key: BlockKey, validator: String?) { memory.store(block, for: key) }
+        func persist(_ block: Block, for key: BlockKey, validator: String?) { writerMayGo.wait() }
+    }
+
+    func testABlockNotYetOnDiskIsNotFetchedTwice() throws {
+        let bytes = ReaderFixtures.bytes(3 * 4096)
+        let source = ReaderFixtures.source(bytes)
+        let cache = SlowDiskCache()
+        let loader = ReaderFixtures.loader(source: source, cache: cache) { $0.workers = 2 }
+        defer {
+            for _ in 0..<8 { cache.writerMayGo.signal() }
+            loader.shutdown()
+        }
+        XCTAssertEqual(try loader.block(BlockKey(ReaderFixtures.location, 0)), Array(bytes[..<4096]))
+        XCTAssertEqual(try loader.block(BlockKey(ReaderFixtures.location, 1)), Array(bytes[4096..<8192]))
+        XCTAssertFalse(cache.contains(BlockKey(ReaderFixtures.location, 0)), "block 0 is still in memory: the test proves nothing")
+        XCTAssertEqual(try loader.block(BlockKey(ReaderFixtures.location, 0)), Array(bytes[..<4096]))
+        XCTAssertEqual(source.requestCount, 2, "block 0 was fetched again")
+    }
+}

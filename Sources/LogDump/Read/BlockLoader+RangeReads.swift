@@ -37,7 +37,7 @@ extension BlockLoader {
 
     /// Whether a block is cached or on its way: then a random read joins it.
     public func isHeldOrComing(_ key: BlockKey) -> Bool {
-        monitor.withLock { flights[key] != nil } || cache.contains(key)
+        monitor.withLock { flights[key] != nil || unwritten[key] != nil } || cache.contains(key)
     }
 
     func fetch(_ read: RangeRead) {

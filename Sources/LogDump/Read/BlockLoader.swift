@@ -47,6 +47,9 @@ public final class BlockLoader: @unchecked Sendable {
     private var persisting = 0
     /// Blocks waiting for the disk writer, at most `options.pendingWrites`.
     private var writes: [(block: Block, key: BlockKey, validator: String?)] = []
+    /// Blocks handed over and not on disk yet: a reader whose block the memory tier has
+    /// dropped meanwhile (it may hold only a few) takes it from here, not from the network.
+    var unwritten: [BlockKey: Block] = [:]
     var stopping = false
     /// `stopping`, readable without the lock: transfers poll it to end early.
     let stopped = Atomic<Bool>(false)
@@ -110,6 +113,7 @@ public final class BlockLoader: @unchecked Sendable {
             // Stored between the lookup above and this lock: read it outside the lock.
             if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
             if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .done(.success(.empty)) }
+            if flights[key] == nil, let block = unwritten[key] { return .done(.success(block)) }
             let flight = flights[key] ?? startFlight(for: key)
             if flight.queued && !flight.started { // readahead a reader now waits for
                 demanded.push(key)
@@ -197,7 +201,10 @@ public final class BlockLoader: @unchecked Sendable {
     /// blocks of the export are dropped and the export's generation moves on.
     func noteValidator(_ validator: String, for location: ExportLocation) {
         guard cache.noteValidator(validator, for: location) else { return }
-        monitor.withLock { generations[location, default: 0] += 1 }
+        monitor.withLock {
+            generations[location, default: 0] += 1
+            unwritten = unwritten.filter { $0.key.location != location }
+        }
     }
 
     func startOffset(of index: Int) -> UInt64 { UInt64(index) * UInt64(options.blockSize) }
@@ -366,7 +373,10 @@ public final class BlockLoader: @unchecked Sendable {
     func deliver(_ block: Block, for key: BlockKey, validator: String?) {
         if !block.isEmpty { cache.store(block, for: key, validator: validator) }
         monitor.withLock {
-            if !block.isEmpty { persisting += 1 } // before any reader can see the block
+            if !block.isEmpty { // before any reader can see the block
+                persisting += 1
+                unwritten[key] = block
+            }
             complete(key, .success(block))
         }
         guard !block.isEmpty else { return }
@@ -398,6 +408,7 @@ public final class BlockLoader: @unchecked Sendable {
             guard let next else { return }
             cache.persist(next.block, for: next.key, validator: next.validator)
             monitor.withLock {
+                if unwritten[next.key] === next.block { unwritten[next.key] = nil }
                 persisting -= 1
                 monitor.broadcast()
             }
