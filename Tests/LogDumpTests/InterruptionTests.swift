@@ -63,12 +63,39 @@ final class InterruptionTests: XCTestCase {
         XCTAssertTrue(source.waitUntilCancelled(count: 1))
     }
 
-    private func startRead(_ loader: BlockLoader, at offset: UInt64, _ interruption: ReadInterruption?) -> Outcome {
+    /// A range read still queued (the one fetch thread is stalled) when the loader shuts
+    /// down gets EIO then, not at its deadline.
+    func testAQueuedRangeReadEndsAtShutdown() throws {
+        let source = StallingSource(bytes: bytes, free: 1)
+        let loader = ReaderFixtures.loader(source: source) {
+            $0.workers = 1
+            $0.waitTimeout = .seconds(120)
+        }
+        defer { source.release() }
+        _ = try loader.block(BlockKey(ReaderFixtures.location, 0)) // learns that Range is honoured
+        let stalled = startRead(loader, at: 4096, nil, count: 4096) // takes the one fetch thread
+        XCTAssertTrue(source.waitUntilStalled(count: 1))
+        let queued = Outcome()
+        Thread.detachNewThread {
+            do throws(Errno) {
+                let got = try loader.read(ReaderFixtures.location, range: 40_000..<41_000)
+                queued.set(.success(got ?? []))
+            } catch { queued.set(.failure(error)) }
+        }
+        usleep(200_000) // queued behind the stalled transfer
+        loader.shutdown()
+        XCTAssertEqual(queued.wait(seconds: 30), .failure(.io), "the queued range read was not ended by the shutdown")
+        XCTAssertEqual(stalled.wait(seconds: 30), .failure(.io))
+    }
+
+    private func startRead(_ loader: BlockLoader, at offset: UInt64, _ interruption: ReadInterruption?,
+                           count: Int? = nil) -> Outcome {
         let reader = ExportReader(location: ReaderFixtures.location, size: UInt64(bytes.count), loader: loader)
         let outcome = Outcome()
         Thread.detachNewThread {
             do throws(Errno) {
-                outcome.set(.success(Array(try reader.read(at: offset, count: 4096 - Int(offset), interruption: interruption))))
+                let count = count ?? 4096 - Int(offset)
+                outcome.set(.success(Array(try reader.read(at: offset, count: count, interruption: interruption))))
             } catch { outcome.set(.failure(error)) }
         }
         return outcome

@@ -14,6 +14,7 @@ extension BlockLoader {
         interruption?.wakes(monitor, condition: read.ready)
         let outcome: Result<[UInt8]?, RemoteError>?? = monitor.withLock {
             guard rangeHonoured[location] == true else { return .some(.success(nil)) }
+            if stopping { return .some(.failure(.network("shutting down"))) }
             rangeReads.append(read)
             idleFetchers.wakeOne()
             _ = monitor.wait(until: deadline, on: read.ready) { read.result != nil || interruption?.isInterrupted == true }
@@ -33,6 +34,16 @@ extension BlockLoader {
             Log.warning("reading bytes \(range) of \(location.key) timed out after \(options.waitTimeout)")
             throw Errno.io
         }
+    }
+
+    /// Ends the range reads no fetch thread took before shutdown: their readers get EIO
+    /// now rather than at their deadline (lock held).
+    func failQueuedRangeReads() {
+        for read in rangeReads {
+            read.result = .failure(.network("shutting down"))
+            read.ready.broadcast()
+        }
+        rangeReads.removeAll()
     }
 
     /// Whether a block is cached or on its way: then a random read joins it.

@@ -85,6 +85,7 @@ public final class BlockLoader: @unchecked Sendable {
             _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) { running.isEmpty }
             stopped.store(true, ordering: .releasing)
             for key in Array(flights.keys) { complete(key, .failure(.network("shutting down"))) }
+            failQueuedRangeReads()
             monitor.broadcast()
             _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(10))) { persisting == 0 }
         }
@@ -114,6 +115,7 @@ public final class BlockLoader: @unchecked Sendable {
             if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
             if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .done(.success(.empty)) }
             if flights[key] == nil, let block = unwritten[key] { return .done(.success(block)) }
+            if flights[key] == nil && stopping { return .done(.failure(.network("shutting down"))) } // nothing would fetch it
             let flight = flights[key] ?? startFlight(for: key)
             if flight.queued && !flight.started { // readahead a reader now waits for
                 demanded.push(key)
