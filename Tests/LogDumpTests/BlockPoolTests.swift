@@ -23,6 +23,18 @@ final class BlockPoolTests: XCTestCase {
         XCTAssertEqual(pool.freeCount, 2, "the rest went back to the system")
     }
 
+    func testABlockNotPrefaultedHoldsWhatIsWrittenAndIsReused() {
+        let pool = BlockPool(blockSize: 3 * 4096, keep: 1)
+        var block: Block? = pool.block(prefaulted: false)
+        let address = block!.bytes.baseAddress
+        let bytes = (0..<(3 * 4096)).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        XCTAssertEqual(bytes.withUnsafeBytes { block!.append($0) }, bytes.count)
+        XCTAssertEqual(block!.array, bytes)
+        block = nil
+        XCTAssertEqual(pool.freeCount, 1)
+        XCTAssertEqual(pool.block().bytes.baseAddress, address, "its buffer went back to the pool")
+    }
+
     func testAppendStopsAtCapacity() {
         let block = BlockPool(blockSize: 8, keep: 1).block()
         let taken = [UInt8](1...5).withUnsafeBytes { block.append($0) }

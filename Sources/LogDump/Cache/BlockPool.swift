@@ -27,10 +27,12 @@ public final class BlockPool: Sendable {
         for buffer in free.withLock({ $0 }) { munmap(buffer.pointer, blockSize) }
     }
 
-    /// An empty block of `blockSize` capacity.
-    public func block() -> Block {
+    /// An empty block of `blockSize` capacity. A new buffer is `prefaulted` by default
+    /// (cheapest for a block filled at once); without, its pages are faulted in as they
+    /// are written, so the first bytes are in sooner (a block readers wait on as it fills).
+    public func block(prefaulted: Bool = true) -> Block {
         let reused = free.withLock { $0.popLast() }
-        return Block(storage: reused?.pointer ?? Self.map(blockSize), capacity: blockSize, pool: self)
+        return Block(storage: reused?.pointer ?? Self.map(blockSize, prefaulted: prefaulted), capacity: blockSize, pool: self)
     }
 
     /// Free buffers held now.
@@ -47,10 +49,11 @@ public final class BlockPool: Sendable {
         if !kept { munmap(pointer, blockSize) }
     }
 
-    /// A new buffer, its pages faulted in by one call (MAP_POPULATE) rather than one
-    /// fault per page as they are first written.
-    private static func map(_ size: Int) -> UnsafeMutableRawPointer {
-        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0),
+    /// A new buffer, its pages faulted in by one call (MAP_POPULATE) if `prefaulted`,
+    /// rather than one fault per page as they are first written.
+    private static func map(_ size: Int, prefaulted: Bool) -> UnsafeMutableRawPointer {
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS | (prefaulted ? MAP_POPULATE : 0)
+        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, flags, -1, 0),
               pointer != MAP_FAILED else {
             fatalError("out of memory: cannot map a block of \(size) bytes")
         }
