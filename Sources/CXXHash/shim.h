@@ -2,4 +2,19 @@
 #ifndef LOGDUMPFS_CXXHASH_SHIM_H
 #define LOGDUMPFS_CXXHASH_SHIM_H
 #include <xxhash.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+// The library's runtime dispatch picks AVX2 or AVX-512 where the CPU has them; plain
+// XXH3_64bits is built for SSE2 only. Same hash values either way.
+#define XXH_DISPATCH_DISABLE_REPLACE
+#include <xxh_x86dispatch.h>
+static inline XXH64_hash_t ldfs_xxh3_64(const void *input, size_t length) {
+    return XXH3_64bits_dispatch(input, length);
+}
+#else
+static inline XXH64_hash_t ldfs_xxh3_64(const void *input, size_t length) {
+    return XXH3_64bits(input, length);
+}
+#endif
+
 #endif

@@ -48,7 +48,7 @@ enum BlockFile {
     }
 
     static func hash(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { XXH3_64bits($0.baseAddress, $0.count) }
+        bytes.withUnsafeBytes { hash($0) }
     }
 
     static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
@@ -56,7 +56,7 @@ enum BlockFile {
     }
 
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        XXH3_64bits(bytes.baseAddress, bytes.count)
+        ldfs_xxh3_64(bytes.baseAddress, bytes.count)
     }
 
     static func hash(_ text: String) -> UInt64 { hash(Array(text.utf8)) }
