@@ -54,7 +54,7 @@ final class InterruptionTests: XCTestCase {
         Thread.detachNewThread {
             do throws(Errno) {
                 let got = try loader.read(ReaderFixtures.location, range: 40_000..<41_000, interruption: interruption)
-                result.set(.success(got ?? []))
+                result.set(.success(got?.array ?? []))
             } catch { result.set(.failure(error)) }
         }
         XCTAssertTrue(source.waitUntilStalled(count: 1))
@@ -79,7 +79,7 @@ final class InterruptionTests: XCTestCase {
         Thread.detachNewThread {
             do throws(Errno) {
                 let got = try loader.read(ReaderFixtures.location, range: 40_000..<41_000)
-                queued.set(.success(got ?? []))
+                queued.set(.success(got?.array ?? []))
             } catch { queued.set(.failure(error)) }
         }
         usleep(200_000) // queued behind the stalled transfer

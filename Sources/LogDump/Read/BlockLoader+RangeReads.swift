@@ -8,11 +8,11 @@ extension BlockLoader {
     /// Range (the whole export could come back) or did not honour it this time: then
     /// read through blocks.
     public func read(_ location: ExportLocation, range: Range<UInt64>,
-                     interruption: ReadInterruption? = nil) throws(Errno) -> [UInt8]? {
+                     interruption: ReadInterruption? = nil) throws(Errno) -> Block? {
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
         let read = RangeRead(location: location, range: range)
         interruption?.wakes(monitor, condition: read.ready)
-        let outcome: Result<[UInt8]?, RemoteError>?? = monitor.withLock {
+        let outcome: Result<Block?, RemoteError>?? = monitor.withLock {
             guard rangeHonoured[location] == true else { return .some(.success(nil)) }
             if stopping { return .some(.failure(.network("shutting down"))) }
             rangeReads.append(read)
@@ -21,12 +21,12 @@ extension BlockLoader {
             if read.result == nil { read.abandoned.store(true, ordering: .releasing) }
             return .some(read.result)
         }
-        if outcome == .some(nil), interruption?.isInterrupted == true {
+        if case .some(.none) = outcome, interruption?.isInterrupted == true { // no result: interrupted or timed out
             Log.debug("reading bytes \(range) of \(location.key) interrupted")
             throw Errno.interrupted
         }
         switch outcome {
-        case .some(.success(let bytes))?: return bytes
+        case .some(.success(let block))?: return block
         case .some(.failure(let error))?:
             Log.warning("reading bytes \(range) of \(location.key) failed: \(error)")
             throw error.errno
@@ -53,12 +53,12 @@ extension BlockLoader {
 
     func fetch(_ read: RangeRead) {
         let sink = RangeSink(read, loader: self)
-        let result: Result<[UInt8]?, RemoteError>
+        let result: Result<Block?, RemoteError>
         do {
             try source.transfer(TransferRequest(location: read.location, range: read.range), into: sink)
-            result = .success(sink.honoured ? sink.bytes : nil)
+            result = .success(sink.honoured ? sink.block : nil)
         } catch let error where error.isRangeNotSatisfiable {
-            result = .success([]) // past the end of the export
+            result = .success(.empty) // past the end of the export
         } catch {
             result = .failure(error)
         }
@@ -73,7 +73,7 @@ extension BlockLoader {
 final class RangeRead {
     let location: ExportLocation
     let range: Range<UInt64>
-    var result: Result<[UInt8]?, RemoteError>?
+    var result: Result<Block?, RemoteError>?
     /// Its reader waits on this, not on the loader's monitor: nothing else wakes it.
     let ready = Monitor.Condition()
     /// Its reader stopped waiting (interrupted, timed out): the transfer may stop.
@@ -86,15 +86,17 @@ final class RangeRead {
 }
 
 /// Keeps the body of a ranged answer, if it is the range asked for; stops otherwise.
+/// The bytes go straight into the block the reader is answered with.
 private final class RangeSink: TransferSink {
     let expected: Range<UInt64>
-    var bytes: [UInt8] = []
+    let block: Block
     private(set) var honoured = false
     private let read: RangeRead
     private let loader: BlockLoader
 
     init(_ read: RangeRead, loader: BlockLoader) {
         self.expected = read.range
+        self.block = Block(capacity: read.range.count)
         self.read = read
         self.loader = loader
     }
@@ -105,13 +107,11 @@ private final class RangeSink: TransferSink {
 
     func begin(_ head: ResponseHead) -> Bool {
         honoured = head.rangeHonoured && head.bodyOffset == expected.lowerBound
-        bytes.reserveCapacity(expected.count)
         return honoured
     }
 
     func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        let take = min(chunk.count, expected.count - bytes.count) // more than asked: ignore
-        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<take]))
+        block.append(chunk) // more than asked: the block is full, the rest is ignored
         return true // stopping would close a connection that can be kept
     }
 }

@@ -65,8 +65,8 @@ public final class ExportReader: Sendable {
         guard end > offset else { return nil }
         let blocks = Int(offset / blockSize)...Int((end - 1) / blockSize)
         guard !blocks.contains(where: { loader.isHeldOrComing(BlockKey(location, $0)) }) else { return nil }
-        guard let bytes = try loader.read(location, range: offset..<end, interruption: interruption) else { return nil }
-        return ReadBytes(Block(bytes))
+        guard let block = try loader.read(location, range: offset..<end, interruption: interruption) else { return nil }
+        return ReadBytes(block)
     }
 
     /// Up to `count` bytes from `offset`; fewer only at the end of the export. Slices of
