@@ -33,8 +33,10 @@ let package = Package(
             "LogDump", "LogDumpCurl", "LogDumpFuse", "LogDumpEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "LogDumpTests", dependencies: ["LogDump"]),
-        .testTarget(name: "LogDumpCurlTests", dependencies: ["LogDump", "LogDumpCurl", "LogDumpEmulator"]),
+        // Test doubles the core's and the curl source's tests share.
+        .target(name: "LogDumpTestSupport", dependencies: ["LogDump"], path: "Tests/LogDumpTestSupport"),
+        .testTarget(name: "LogDumpTests", dependencies: ["LogDump", "LogDumpTestSupport"]),
+        .testTarget(name: "LogDumpCurlTests", dependencies: ["LogDump", "LogDumpCurl", "LogDumpEmulator", "LogDumpTestSupport"]),
         .testTarget(name: "LogDumpFuseTests", dependencies: ["LogDump", "LogDumpEmulator"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import Foundation
 import LogDump
+import LogDumpTestSupport
 import LogDumpCurl
 import LogDumpEmulator
 import XCTest
@@ -59,7 +60,7 @@ final class CurlExportSourceTests: XCTestCase {
 
     func testWholeBodyIs200WithExactBytes() throws {
         let location = try start()
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try source().transfer(TransferRequest(location: location, range: nil), into: sink)
         XCTAssertEqual(sink.bytes, fileBytes)
         XCTAssertEqual(sink.beginCount, 1)
@@ -72,7 +73,7 @@ final class CurlExportSourceTests: XCTestCase {
 
     func testRangeIsAnswered206WithExactlyThoseBytes() throws {
         let location = try start()
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try source().transfer(TransferRequest(location: location, range: 1_000_000..<1_300_001), into: sink)
         XCTAssertEqual(sink.bytes, Array(fileBytes[1_000_000..<1_300_001]))
         let head = try XCTUnwrap(sink.head)
@@ -84,7 +85,7 @@ final class CurlExportSourceTests: XCTestCase {
 
     func testIgnoredRangeGives200FromOffsetZero() throws {
         let location = try start(honoursRange: false)
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try source().transfer(TransferRequest(location: location, range: 4096..<8192), into: sink)
         let head = try XCTUnwrap(sink.head)
         XCTAssertEqual(head.bodyOffset, 0)
@@ -95,7 +96,7 @@ final class CurlExportSourceTests: XCTestCase {
 
     func testChunkedBodyWithoutContentLengthIsComplete() throws {
         let location = try start(honoursRange: false, sendsContentLength: false)
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try source().transfer(TransferRequest(location: location, range: nil), into: sink)
         let head = try XCTUnwrap(sink.head)
         XCTAssertNil(head.bodyLength)
@@ -105,7 +106,7 @@ final class CurlExportSourceTests: XCTestCase {
 
     func testEmptyRangeAnswersWithoutARequest() throws {
         let location = try start()
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try source().transfer(TransferRequest(location: location, range: 500..<500), into: sink)
         XCTAssertEqual(sink.head?.bodyOffset, 500)
         XCTAssertEqual(sink.head?.bodyLength, 0)
@@ -128,7 +129,7 @@ final class CurlExportSourceTests: XCTestCase {
         XCTAssertTrue(headOnly.bytes.isEmpty)
 
         // The handle is still good afterwards.
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try source.transfer(TransferRequest(location: location, range: 10..<20), into: sink)
         XCTAssertEqual(sink.bytes, Array(fileBytes[10..<20]))
     }
@@ -137,15 +138,15 @@ final class CurlExportSourceTests: XCTestCase {
     func testIfRangeGetsTheRestOfTheSameVersionAndAllOfANewOne() throws {
         let location = try start()
         let source = source()
-        let first = CollectingSink()
+        let first = RecordingSink()
         try source.transfer(TransferRequest(location: location, range: 0..<10), into: first)
         let validator = try XCTUnwrap(first.head?.validator)
-        let same = CollectingSink()
+        let same = RecordingSink()
         try source.transfer(TransferRequest(location: location, range: 1_000..<TransferRequest.toEnd,
                                             ifRange: validator), into: same)
         XCTAssertEqual(same.head?.rangeHonoured, true)
         XCTAssertEqual(same.bytes, Array(fileBytes[1_000...]))
-        let changed = CollectingSink()
+        let changed = RecordingSink()
         try source.transfer(TransferRequest(location: location, range: 1_000..<2_000, ifRange: "\"stale\""),
                             into: changed)
         XCTAssertEqual(changed.head?.rangeHonoured, false)
@@ -155,7 +156,7 @@ final class CurlExportSourceTests: XCTestCase {
     func testWrongTokenIs401WithServerMessageAndNoToken() throws {
         let location = try start()
         let wrong = "wrong-token-XYZ"
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         let error = expectRemoteError { () throws(RemoteError) in
             try source(token: wrong).transfer(TransferRequest(location: location, range: 0..<10), into: sink)
         }
@@ -175,7 +176,7 @@ final class CurlExportSourceTests: XCTestCase {
     func testMissingExportIs404AndENOENT() throws {
         let location = try start(exportID: "gone")
         let error = expectRemoteError { () throws(RemoteError) in
-            try source().transfer(TransferRequest(location: location, range: nil), into: CollectingSink())
+            try source().transfer(TransferRequest(location: location, range: nil), into: RecordingSink())
         }
         guard case .http(404, _, _, _)? = error else { return XCTFail("expected 404, got \(String(describing: error))") }
         XCTAssertEqual(error?.errno, .noEntry)
@@ -185,7 +186,7 @@ final class CurlExportSourceTests: XCTestCase {
         let location = try start()
         let size = UInt64(fileBytes.count)
         let error = expectRemoteError { () throws(RemoteError) in
-            try source().transfer(TransferRequest(location: location, range: size..<(size + 10)), into: CollectingSink())
+            try source().transfer(TransferRequest(location: location, range: size..<(size + 10)), into: RecordingSink())
         }
         XCTAssertEqual(error?.isRangeNotSatisfiable, true, String(describing: error))
     }
@@ -215,7 +216,7 @@ final class CurlExportSourceTests: XCTestCase {
         let location = ExportLocation(endpoint: Endpoint(validated: "http://127.0.0.1:\(port)"), key: key)
         let started = ContinuousClock.now
         let error = expectRemoteError { () throws(RemoteError) in
-            try source().transfer(TransferRequest(location: location, range: 0..<10), into: CollectingSink())
+            try source().transfer(TransferRequest(location: location, range: 0..<10), into: RecordingSink())
         }
         guard case .network(let why)? = error else { return XCTFail("expected .network, got \(String(describing: error))") }
         XCTAssertTrue(why.contains("127.0.0.1"), why)
@@ -233,7 +234,7 @@ final class CurlExportSourceTests: XCTestCase {
             for round in 0..<6 {
                 let lower = (worker * 131_071 + round * 524_287) % (size - 1)
                 let upper = min(size, lower + 200_000 + worker * 1000)
-                let sink = CollectingSink()
+                let sink = RecordingSink()
                 do {
                     try source.transfer(TransferRequest(location: location,
                                                         range: UInt64(lower)..<UInt64(upper)), into: sink)

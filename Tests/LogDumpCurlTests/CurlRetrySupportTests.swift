@@ -1,5 +1,6 @@
 import Foundation
 import LogDump
+import LogDumpTestSupport
 import LogDumpCurl
 import XCTest
 
@@ -22,7 +23,7 @@ final class CurlRetrySupportTests: XCTestCase {
 
     func transferError(_ source: any ExportSource, _ request: TransferRequest) -> RemoteError? {
         do {
-            try source.transfer(request, into: CollectingSink())
+            try source.transfer(request, into: RecordingSink())
             return nil
         } catch {
             return error
@@ -53,7 +54,7 @@ final class CurlRetrySupportTests: XCTestCase {
     func testIfRangeAndARangeToTheEndAreSent() throws {
         let location = try serve([.init("HTTP/1.1 206 Partial Content\nContent-Range: bytes 100-109/110\nContent-Length: 10\nConnection: close\n\n",
                                         body: Array(0..<10))])
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         let request = TransferRequest(location: location, range: 100..<TransferRequest.toEnd, ifRange: "\"v1\"")
         try CurlExportSource(token: StaticToken("t")).transfer(request, into: sink)
         XCTAssertEqual(sink.bytes, Array(0..<10))
@@ -67,7 +68,7 @@ final class CurlRetrySupportTests: XCTestCase {
     func testCancellationStopsAStalledTransferPromptly() throws {
         let location = try serve([.init("HTTP/1.1 200 OK\nContent-Length: 1000000\n\n", body: Array(repeating: 7, count: 100),
                                         stalls: true)])
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         sink.onReceive = { _ in
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { sink.cancel() }
         }
@@ -88,7 +89,7 @@ final class CurlRetrySupportTests: XCTestCase {
         ])
         let source = RetryingSource(wrapping: CurlExportSource(token: StaticToken("t")),
                                     policy: RetryPolicy(deadline: .seconds(5), baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)))
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try source.transfer(TransferRequest(location: location, range: nil), into: sink)
         XCTAssertEqual(sink.bytes, body)
         XCTAssertEqual(sink.beginCount, 1)

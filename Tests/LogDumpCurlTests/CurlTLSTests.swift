@@ -1,5 +1,6 @@
 import Foundation
 import LogDump
+import LogDumpTestSupport
 import LogDumpCurl
 import XCTest
 
@@ -39,7 +40,7 @@ final class CurlTLSTests: XCTestCase {
 
     func testUntrustedCertificateIsRefused() {
         let source = CurlExportSource(token: StaticToken("t"))
-        XCTAssertThrowsError(try source.transfer(TransferRequest(location: location, range: nil), into: CollectingSink())) { error in
+        XCTAssertThrowsError(try source.transfer(TransferRequest(location: location, range: nil), into: RecordingSink())) { error in
             guard case .network(let why) = error as? RemoteError else { return XCTFail("\(error)") }
             XCTAssertTrue(why.lowercased().contains("certificate"), why)
         }
@@ -48,7 +49,7 @@ final class CurlTLSTests: XCTestCase {
     func testPrivateCAFromCAFileIsTrusted() throws {
         var options = CurlOptions()
         options.caFile = "\(directory)/ca.pem"
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try CurlExportSource(token: StaticToken("t"), options: options)
             .transfer(TransferRequest(location: location, range: nil), into: sink)
         XCTAssertEqual(sink.bytes, body)

@@ -1,5 +1,6 @@
 import Foundation
 import LogDump
+import LogDumpTestSupport
 @testable import LogDumpCurl
 import LogDumpEmulator
 import XCTest
@@ -29,7 +30,7 @@ final class IAMTokenSourceTests: EmulatorIAMTestCase {
         let location = ExportLocation(endpoint: Endpoint(validated: emulator.endpoint),
                                       key: ExportKey(projectID: export.spec.projectID, serverID: export.spec.serverID,
                                                      exportID: export.spec.exportID))
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try CurlExportSource(token: source).transfer(TransferRequest(location: location, range: nil), into: sink)
         return sink.bytes
     }

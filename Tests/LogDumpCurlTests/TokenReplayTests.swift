@@ -1,5 +1,6 @@
 import Foundation
 import LogDump
+import LogDumpTestSupport
 import LogDumpCurl
 import XCTest
 
@@ -20,7 +21,7 @@ extension CurlExportSourceTests {
     func testA401IsReplayedOnceWithTheRenewedToken() throws {
         let location = try start()
         let token = try fileToken(first: "expired-token", next: Self.token + "\n")
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         try CurlExportSource(token: token).transfer(TransferRequest(location: location, range: 100..<200_000), into: sink)
         XCTAssertEqual(sink.bytes, Array(fileBytes[100..<200_000]))
         XCTAssertEqual(sink.beginCount, 1)
@@ -31,7 +32,7 @@ extension CurlExportSourceTests {
     func testA401ThatStandsIsThrownAfterOneReplay() throws {
         let location = try start()
         let token = try fileToken(first: "expired-token", next: "another-wrong-token")
-        let sink = CollectingSink()
+        let sink = RecordingSink()
         let error = expectRemoteError { () throws(RemoteError) in
             try CurlExportSource(token: token).transfer(TransferRequest(location: location, range: 0..<10), into: sink)
         }
@@ -45,7 +46,7 @@ extension CurlExportSourceTests {
         let location = try start()
         let error = expectRemoteError { () throws(RemoteError) in
             try CurlExportSource(token: StaticToken("wrong")).transfer(TransferRequest(location: location, range: 0..<10),
-                                                                      into: CollectingSink())
+                                                                      into: RecordingSink())
         }
         guard case .http(401, _, _, _)? = error else { return XCTFail("expected HTTP 401, got \(String(describing: error))") }
         XCTAssertEqual(emulator?.contentRequestCount, 1)

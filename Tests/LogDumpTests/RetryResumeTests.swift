@@ -1,4 +1,5 @@
 import LogDump
+import LogDumpTestSupport
 import XCTest
 
 /// A body broken off mid-way is resumed, not fetched again: the retry asks for the

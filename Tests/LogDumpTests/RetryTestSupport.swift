@@ -32,30 +32,6 @@ final class ManualClock: @unchecked Sendable {
     }
 }
 
-/// Collects what a transfer delivers, can be cancelled from another thread, and runs
-/// `onReceive` with the running byte count after each chunk.
-final class RecordingSink: TransferSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
-    private(set) var heads: [ResponseHead] = []
-    private(set) var bytes: [UInt8] = []
-    var onReceive: ((Int) -> Void)?
-
-    func begin(_ head: ResponseHead) -> Bool {
-        heads.append(head)
-        return true
-    }
-
-    func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        bytes.append(contentsOf: chunk)
-        onReceive?(bytes.count)
-        return true
-    }
-
-    func cancel() { lock.withLock { cancelled = true } }
-    var isCancelled: Bool { lock.withLock { cancelled } }
-}
-
 /// What the daemon's log (standard error) received while `body` ran.
 func capturingStandardError(_ body: () -> Void) -> String {
     let pipe = Pipe()

@@ -1,5 +1,6 @@
 import Foundation
 import LogDump
+import LogDumpTestSupport
 import XCTest
 
 /// RetryingSource over the in-memory source: which failures are retried, how long it
