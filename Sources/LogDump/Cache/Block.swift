@@ -116,7 +116,7 @@ public struct ReadBytes: Sendable {
     }
 }
 
-/// Byte by byte, for tests and small reads; the FUSE reply takes the slices whole.
+/// Byte by byte, for tests; the FUSE reply takes the slices whole.
 extension ReadBytes: Sequence {
     public func makeIterator() -> some IteratorProtocol<UInt8> {
         slices.lazy.flatMap { $0.bytes }.makeIterator()

@@ -41,7 +41,7 @@ enum BlockFile {
         guard bytes[base..<(base + 8)].elementsEqual(magic),
               read32(bytes, base + 8) == UInt32(CacheFormat.version),
               read32(bytes, base + 12) == UInt32(headerSize),
-              read64(bytes, base + 56) == hash(Array(bytes[base..<(base + 56)])) else { return nil }
+              read64(bytes, base + 56) == hash(bytes[base..<(base + 56)]) else { return nil }
         return Header(index: read64(bytes, base + 16), length: read64(bytes, base + 24),
                       dataHash: read64(bytes, base + 32), identity: read64(bytes, base + 40),
                       validator: read64(bytes, base + 48))
