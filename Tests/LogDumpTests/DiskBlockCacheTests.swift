@@ -196,6 +196,32 @@ final class DiskBlockCacheTests: XCTestCase {
         XCTAssertEqual(source.requestCount, 4, "one refetch")
     }
 
+    /// Threads that want the same block from disk at once read it once: the others wait
+    /// and take it from memory (a warm `cat` read four blocks in ten twice before).
+    func testABlockWantedByManyThreadsIsReadFromDiskOnce() throws {
+        let big = 4 << 20
+        let disk = DiskBlockCache(directory: try CacheDirectory(path: path), capacity: 64 << 20, blockSize: big)
+        for round in 0..<5 {
+            let key = key(round)
+            disk.store([UInt8](repeating: UInt8(round), count: big), for: key, validator: nil)
+            let tiered = TieredBlockCache(memory: MemoryBlockCache(capacity: 64 << 20), disk: disk)
+            let start = DispatchGroup(), done = DispatchGroup()
+            start.enter()
+            for _ in 0..<4 {
+                done.enter()
+                Thread.detachNewThread {
+                    start.wait()
+                    XCTAssertNotNil(tiered.block(for: key))
+                    done.leave()
+                }
+            }
+            start.leave()
+            XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+            XCTAssertEqual(tiered.counters.diskHits, 1, "round \(round): read from disk more than once")
+            XCTAssertEqual(tiered.counters.memoryHits, 3)
+        }
+    }
+
     // MARK: Helpers
 
     private func exportID(_ cache: DiskBlockCache) -> String {

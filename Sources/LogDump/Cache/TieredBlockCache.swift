@@ -8,6 +8,10 @@ public final class TieredBlockCache: BlockCache {
     public let disk: DiskBlockCache?
     private let counts = Mutex((lookups: 0, memoryHits: 0, diskHits: 0))
     private let validators = Mutex<[ExportLocation: String]>([:])
+    /// Blocks being read from disk now, one read each: the kernel's readahead requests
+    /// are not block-aligned, so two requests in flight often share a block, and both
+    /// would read and check it (four in ten blocks of a warm `cat` were read twice).
+    private let diskReads = OneReadPerBlock()
 
     public init(memory: MemoryBlockCache, disk: DiskBlockCache?) {
         self.memory = memory
@@ -15,13 +19,23 @@ public final class TieredBlockCache: BlockCache {
     }
 
     public func block(for key: BlockKey) -> Block? {
-        if let block = memory.block(for: key) {
-            counts.withLock { $0.lookups += 1; $0.memoryHits += 1 }
-            return block
+        if let block = memoryHit(key) { return block }
+        guard let disk, disk.contains(key) else {
+            counts.withLock { $0.lookups += 1 }
+            return nil
         }
-        let block = disk?.block(for: key)
+        diskReads.begin(key)
+        defer { diskReads.end(key) }
+        if let block = memoryHit(key) { return block }
+        let block = disk.block(for: key)
         if let block { memory.store(block, for: key) }
         counts.withLock { $0.lookups += 1; if block != nil { $0.diskHits += 1 } }
+        return block
+    }
+
+    private func memoryHit(_ key: BlockKey) -> Block? {
+        guard let block = memory.block(for: key) else { return nil }
+        counts.withLock { $0.lookups += 1; $0.memoryHits += 1 }
         return block
     }
 
@@ -65,5 +79,26 @@ public final class TieredBlockCache: BlockCache {
     public func saveStatistics() {
         let now = counters
         disk?.saveStatistics(lookups: now.lookups, memoryHits: now.memoryHits, diskHits: now.diskHits)
+    }
+}
+
+/// Lets one thread at a time read a given block; others wait for it, then find the block
+/// in memory. A wait that outlasts its deadline (a stuck disk) goes ahead anyway.
+private final class OneReadPerBlock: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var reading = Set<BlockKey>() // guarded by monitor
+
+    func begin(_ key: BlockKey) {
+        monitor.withLock {
+            _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(5))) { !reading.contains(key) }
+            reading.insert(key)
+        }
+    }
+
+    func end(_ key: BlockKey) {
+        monitor.withLock {
+            reading.remove(key)
+            monitor.broadcast()
+        }
     }
 }
