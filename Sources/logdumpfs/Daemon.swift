@@ -28,7 +28,7 @@ struct Daemon {
         // Fetches and disk reads fill blocks from one pool; as many free buffers are
         // kept as fetches may run, which covers the churn of a memory cache that is full.
         let pool = BlockPool(blockSize: loaderOptions.blockSize, keep: loaderOptions.workers)
-        let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryCacheSize), disk: try openDiskCache(pool))
+        let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryCacheSize), disk: try openDiskCache())
         let statistics = StatisticsWriter(cache: cache)
         defer { statistics.stop() }
         // The fetch threads bound downloads; the throttle's two more permits are for size
@@ -52,11 +52,11 @@ struct Daemon {
 
     /// The disk cache, locked for this mount. A cache directory in use by another mount
     /// stops this one; one that cannot be created or written leaves blocks in memory only.
-    private func openDiskCache(_ pool: BlockPool) throws -> DiskBlockCache? {
+    private func openDiskCache() throws -> DiskBlockCache? {
         guard cacheSize > 0 else { return nil }
         do {
             let directory = try CacheDirectory(path: cacheDirectory)
-            let disk = DiskBlockCache(directory: directory, capacity: cacheSize, blockSize: loaderOptions.blockSize, pool: pool)
+            let disk = DiskBlockCache(directory: directory, capacity: cacheSize, blockSize: loaderOptions.blockSize)
             let usage = disk.usage
             Log.info("cache: \(cacheDirectory), \(usage.blocks) blocks of \(usage.exports) exports, \(usage.bytes) of \(cacheSize) bytes")
             return disk

@@ -15,8 +15,8 @@ final class DiskBlockCacheTests: XCTestCase {
         Files.remove(path)
     }
 
-    private func open(capacity: Int, pool: BlockPool? = nil) throws -> DiskBlockCache {
-        DiskBlockCache(directory: try CacheDirectory(path: path), capacity: capacity, blockSize: blockSize, pool: pool)
+    private func open(capacity: Int) throws -> DiskBlockCache {
+        DiskBlockCache(directory: try CacheDirectory(path: path), capacity: capacity, blockSize: blockSize)
     }
 
     private func key(_ index: Int) -> BlockKey { BlockKey(location, index) }
@@ -24,17 +24,24 @@ final class DiskBlockCacheTests: XCTestCase {
         ReaderFixtures.bytes(count ?? blockSize, seed: UInt64(index + 1) * 7919)
     }
 
-    /// A warm read takes its buffer from the pool: the block file is read into it.
-    func testBlocksAreReadIntoPooledBuffers() throws {
-        let pool = BlockPool(blockSize: blockSize, keep: 4)
-        let cache = try open(capacity: 1 << 20, pool: pool)
+    /// A warm read maps the block file rather than copying it: the block's bytes are the
+    /// file's, and stay readable after the file is replaced or deleted.
+    func testBlocksAreMappedFromTheirFiles() throws {
+        let cache = try open(capacity: 1 << 20)
         cache.store(bytes(0), for: key(0), validator: nil)
-        var spare: Block? = pool.block()
-        let address = spare!.bytes.baseAddress
-        spare = nil
         let read = try XCTUnwrap(cache.block(for: key(0)))
+        // /proc files say they are empty: read to the end rather than by their size.
+        let maps = String(decoding: try XCTUnwrap(FileHandle(forReadingAtPath: "/proc/self/maps")).readDataToEndOfFile(),
+                          as: UTF8.self)
+        let address = UInt(bitPattern: read.bytes.baseAddress!)
+        let mapping = maps.split(separator: "\n").first { line in
+            let bounds = line.prefix { $0 != " " }.split(separator: "-").compactMap { UInt($0, radix: 16) }
+            return bounds.count == 2 && (bounds[0]..<bounds[1]).contains(address)
+        }
+        XCTAssertTrue(mapping?.hasSuffix(".blk") == true, "the block is not a mapping of its file: \(mapping ?? "none")")
+        cache.store(bytes(1), for: key(1), validator: nil)
+        _ = cache.noteValidator("changed", for: location) // deletes both files
         XCTAssertEqual(read.array, bytes(0))
-        XCTAssertEqual(read.bytes.baseAddress, address, "the block was not read into the pooled buffer")
     }
 
     func testBlocksSurviveReopening() throws {

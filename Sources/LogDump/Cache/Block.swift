@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One block's bytes in a buffer of their own: filled once by the thread that makes the
 /// block (a fetch, a disk read), then only read, by any thread, without copying. The
 /// filler publishes it through a lock (the loader's monitor, a cache's mutex); until then
@@ -7,17 +11,40 @@ public final class Block: @unchecked Sendable {
     public let capacity: Int
     /// Bytes filled; fixed once the block is published.
     public private(set) var count = 0
-    private let pool: BlockPool?
+    private let owner: Owner
 
-    init(storage: UnsafeMutableRawPointer, capacity: Int, pool: BlockPool?) {
+    /// Where the buffer goes when the block does.
+    private enum Owner {
+        case pool(BlockPool)
+        case heap
+        /// A read-only mapping of a file, `length` bytes from `base`.
+        case mapping(base: UnsafeMutableRawPointer, length: Int)
+    }
+
+    private init(storage: UnsafeMutableRawPointer, capacity: Int, owner: Owner) {
         self.storage = storage
         self.capacity = capacity
-        self.pool = pool
+        self.owner = owner
+    }
+
+    /// An empty block in a buffer of `pool`'s.
+    convenience init(storage: UnsafeMutableRawPointer, capacity: Int, pool: BlockPool) {
+        self.init(storage: storage, capacity: capacity, owner: .pool(pool))
     }
 
     /// An empty block of its own (no pool), for ranges and tests.
     public convenience init(capacity: Int) {
-        self.init(storage: .allocate(byteCount: max(capacity, 1), alignment: 16), capacity: capacity, pool: nil)
+        self.init(storage: .allocate(byteCount: max(capacity, 1), alignment: 16), capacity: capacity, owner: .heap)
+    }
+
+    /// The bytes of a file mapped read-only at `base` (`length` bytes), from `offset` on:
+    /// a block read from disk without copying it out of the page cache. Unmapped when
+    /// the block goes.
+    init(mapping base: UnsafeMutableRawPointer, length: Int, from offset: Int) {
+        self.storage = base + offset
+        self.capacity = length - offset
+        self.count = length - offset
+        self.owner = .mapping(base: base, length: length)
     }
 
     /// A block holding a copy of `bytes`.
@@ -31,7 +58,11 @@ public final class Block: @unchecked Sendable {
     public static let empty = Block(capacity: 0)
 
     deinit {
-        if let pool { pool.recycle(storage) } else { storage.deallocate() }
+        switch owner {
+        case .pool(let pool): pool.recycle(storage)
+        case .heap: storage.deallocate()
+        case .mapping(let base, let length): munmap(base, length)
+        }
     }
 
     /// Copies as much of `bytes` as fits after the filled part; returns how much did.

@@ -17,8 +17,6 @@ public final class DiskBlockCache: Sendable {
     public let directory: CacheDirectory
     public let capacity: Int
     public let blockSize: Int
-    /// Where blocks read from disk are put: reused buffers when the pool has them.
-    private let pool: BlockPool?
     private let state: Mutex<State>
 
     /// The directory itself, lock (it holds a pid), VERSION, stats.json and exports/.
@@ -63,13 +61,10 @@ public final class DiskBlockCache: Sendable {
 
     /// Opens (and if needed empties, when of another format) the cache in `directory`,
     /// indexes what it holds and evicts down to `capacity`.
-    /// `pool` must make blocks of `blockSize`; without one, each block read gets a buffer of its own.
-    public init(directory: CacheDirectory, capacity: Int, blockSize: Int, pool: BlockPool? = nil) {
-        precondition(pool == nil || pool?.blockSize == blockSize, "the pool's blocks are not of the cache's block size")
+    public init(directory: CacheDirectory, capacity: Int, blockSize: Int) {
         self.directory = directory
         self.capacity = capacity
         self.blockSize = blockSize
-        self.pool = pool
         self.state = Mutex(State())
         CacheScan.prepare(directory)
         let found = CacheScan.index(directory)
@@ -132,8 +127,8 @@ public final class DiskBlockCache: Sendable {
     }
 
     private func readBlockFile(_ id: String, _ index: Int) -> Result<(header: [UInt8], body: Block), Errno> {
-        Files.read(directory.blockPath(id, index), headerSize: BlockFile.headerSize,
-                   limit: BlockFile.headerSize + blockSize) { pool?.block() ?? Block(capacity: blockSize) }
+        Files.map(directory.blockPath(id, index), headerSize: BlockFile.headerSize,
+                  limit: BlockFile.headerSize + blockSize)
     }
 
     public func contains(_ key: BlockKey) -> Bool {

@@ -14,19 +14,23 @@ enum Files {
         }
     }
 
-    /// A file as its first `headerSize` bytes and the rest, read straight into a block
-    /// from `makeBlock` (so it needs no copying out), or the errno that stopped reading it.
-    static func read(_ path: String, headerSize: Int, limit: Int,
-                     into makeBlock: () -> Block) -> Result<(header: [UInt8], body: Block), Errno> {
+    /// A file as its first `headerSize` bytes and the rest, mapped read-only rather than
+    /// copied: a cached block is read from the page cache by its checksum and by the
+    /// kernel's copy into the FUSE reply, and by nothing else. Our files are replaced by
+    /// rename and deleted by unlink, never truncated, so the mapping stays whole. Where
+    /// the process may map no more (vm.max_map_count), the rest is read into a buffer.
+    static func map(_ path: String, headerSize: Int, limit: Int) -> Result<(header: [UInt8], body: Block), Errno> {
         withOpenFile(path, sizes: headerSize...limit) { fd, size in
+            if let base = mmap(nil, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0), base != MAP_FAILED {
+                let header = Array(UnsafeRawBufferPointer(start: base, count: headerSize))
+                return .success((header, Block(mapping: base, length: size, from: headerSize)))
+            }
             var header = [UInt8](repeating: 0, count: headerSize)
-            let body = makeBlock()
-            guard body.capacity >= size - headerSize else { return .failure(.invalid) }
+            let body = Block(capacity: size - headerSize)
             var error = header.withUnsafeMutableBytes { readFully(fd, into: $0, at: 0) }
             body.fill { free in
-                let room = UnsafeMutableRawBufferPointer(rebasing: free[..<(size - headerSize)])
-                error = error ?? readFully(fd, into: room, at: headerSize)
-                return error == nil ? room.count : 0
+                error = error ?? readFully(fd, into: free, at: headerSize)
+                return error == nil ? free.count : 0
             }
             if let error { return .failure(error) }
             return .success((header, body))
