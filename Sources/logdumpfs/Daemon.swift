@@ -25,9 +25,6 @@ struct Daemon {
 
     /// `signals` must have been blocked before any thread started (see SignalWatcher).
     func run(signals: SignalWatcher) throws {
-        // Fetches and disk reads fill blocks from one pool; as many free buffers are
-        // kept as fetches may run, which covers the churn of a memory cache that is full.
-        let pool = BlockPool(blockSize: loaderOptions.blockSize, keep: loaderOptions.workers)
         let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryCacheSize), disk: try openDiskCache())
         let statistics = StatisticsWriter(cache: cache)
         defer { statistics.stop() }
@@ -35,7 +32,7 @@ struct Daemon {
         // probes, which lookups wait for and which must not queue behind long streams.
         let source = RetryingSource(wrapping: CurlExportSource(token: token, options: curlOptions),
                                     policy: retryPolicy, maxConcurrency: loaderOptions.workers + 2)
-        let loader = BlockLoader(source: source, cache: cache, options: loaderOptions, pool: pool)
+        let loader = BlockLoader(source: source, cache: cache, options: loaderOptions)
         let fileSystem = FileSystem(catalog: Catalog(manifest), source: source, loader: loader,
                                     ownership: mountOptions.ownership)
         var settings = MountSettings()

@@ -54,7 +54,8 @@ public final class BlockLoader: @unchecked Sendable {
     /// `stopping`, readable without the lock: transfers poll it to end early.
     let stopped = Atomic<Bool>(false)
 
-    /// `pool` must make blocks of `options.blockSize`; by default one of the loader's own.
+    /// `pool` must make blocks of `options.blockSize`; by default one of the loader's own,
+    /// keeping as many free buffers as fetches may run (the churn of a full memory cache).
     public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions(),
                 pool: BlockPool? = nil) {
         self.source = source
