@@ -47,6 +47,8 @@ public final class BlockLoader: @unchecked Sendable {
     private var persisting = 0
     /// Blocks waiting for the disk writer, at most `options.pendingWrites`.
     private var writes: [(block: Block, key: BlockKey, validator: String?)] = []
+    /// The disk writer waits on this for blocks to write (and for shutdown).
+    private let writesQueued = Monitor.Condition()
     /// Blocks handed over and not on disk yet: a reader whose block the memory tier has
     /// dropped meanwhile (it may hold only a few) takes it from here, not from the network.
     var unwritten: [BlockKey: Block] = [:]
@@ -82,6 +84,7 @@ public final class BlockLoader: @unchecked Sendable {
         monitor.withLock {
             stopping = true // no new fetches; lingering streams end
             monitor.broadcast()
+            writesQueued.broadcast()
             idleFetchers.wakeAll()
             _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) { running.isEmpty }
             stopped.store(true, ordering: .releasing)
@@ -110,7 +113,6 @@ public final class BlockLoader: @unchecked Sendable {
                        lookups: Int) throws(Errno) -> BlockSlice {
         if let hit = cache.block(for: key) { return BlockSlice(hit, clampedTo: range) }
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
-        interruption?.wakes(monitor)
         let outcome: Outcome? = monitor.withLock {
             // Stored between the lookup above and this lock: read it outside the lock.
             if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
@@ -124,7 +126,8 @@ public final class BlockLoader: @unchecked Sendable {
             }
             flight.readers += 1
             flight.abandoned.store(false, ordering: .releasing) // wanted again
-            _ = monitor.wait(until: deadline) {
+            interruption?.wakes(monitor, condition: flight.arrived)
+            _ = monitor.wait(until: deadline, on: flight.arrived) {
                 if flight.result != nil || interruption?.isInterrupted == true { return true }
                 guard let partial = flight.partial else { return false }
                 if partial.filled >= range.upperBound { return true }
@@ -172,12 +175,12 @@ public final class BlockLoader: @unchecked Sendable {
     /// which its readers would wait for before their first byte. It is got outside the
     /// lock, which every reader and fetch thread takes.
     func partialBlock(for key: BlockKey) -> PartialBlock? {
-        guard monitor.withLock({ flights[key].map { $0.readers > 0 } ?? false }) else { return nil }
-        let partial = PartialBlock(pool.block(prefaulted: false))
+        guard let flight = monitor.withLock({ flights[key].flatMap { $0.readers > 0 ? $0 : nil } }) else { return nil }
+        let partial = PartialBlock(pool.block(prefaulted: false), arrived: flight.arrived)
         return monitor.withLock {
-            guard let flight = flights[key], flight.readers > 0 else { return nil } // they left meanwhile
+            guard flights[key] === flight, flight.readers > 0 else { return nil } // they left meanwhile
             flight.partial = partial
-            monitor.broadcast() // its readers say how much of it they need
+            flight.arrived.broadcast() // its readers say how much of it they need
             return partial
         }
     }
@@ -188,7 +191,7 @@ public final class BlockLoader: @unchecked Sendable {
             partial.filled = filled
             guard filled >= partial.wanted else { return }
             partial.wanted = Int.max // each waiter asks again for what it still lacks
-            monitor.broadcast()
+            partial.arrived.broadcast()
         }
     }
 
@@ -307,6 +310,7 @@ public final class BlockLoader: @unchecked Sendable {
                 running[location, default: 1] -= 1
                 if running[location] == 0 { running[location] = nil }
                 monitor.broadcast()
+                if stopping { writesQueued.broadcast() }
                 if !readaheadTurn.isEmpty { idleFetchers.wakeOne() } // its export may be under its limit again
             }
         }
@@ -393,7 +397,7 @@ public final class BlockLoader: @unchecked Sendable {
                 writes.count < options.pendingWrites
             }
             writes.append((block, key, validator))
-            monitor.broadcast()
+            writesQueued.broadcast()
         }
     }
 
@@ -406,7 +410,7 @@ public final class BlockLoader: @unchecked Sendable {
                     // `persisting` also counts blocks handed over but not queued yet, and
                     // a fetch still running may hand one over.
                     if stopping && persisting == 0 && running.isEmpty { return nil }
-                    _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1))) {
+                    _ = monitor.wait(until: MonotonicInstant.now().advanced(by: .seconds(1)), on: writesQueued) {
                         (stopping && persisting == 0 && running.isEmpty) || !writes.isEmpty
                     }
                 }
@@ -431,7 +435,7 @@ public final class BlockLoader: @unchecked Sendable {
         guard let flight = flights.removeValue(forKey: key) else { return }
         flight.result = result
         if flight.isReadahead { readaheadInFlight -= 1 }
-        monitor.broadcast()
+        flight.arrived.broadcast()
     }
 
     /// Remembers an export's size, in the cache too, so that a remount needs no probe.

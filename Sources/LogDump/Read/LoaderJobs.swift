@@ -16,6 +16,10 @@ final class Flight {
     /// No reader waits any more: its transfer may stop. Set and cleared under the
     /// loader's lock, read without it by the transfer.
     let abandoned = Atomic<Bool>(false)
+    /// Its readers wait on this, woken when its bytes arrive or it ends: on the loader's
+    /// own condition every block's progress would wake the readers of every other block
+    /// and the disk writer (some twenty context switches per block of a cold `cat`).
+    let arrived = Monitor.Condition()
 }
 
 /// Blocks waiting for a fetch thread, first in first out.

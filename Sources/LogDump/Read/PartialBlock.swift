@@ -10,9 +10,12 @@ final class PartialBlock: @unchecked Sendable {
     var filled = 0
     /// The least `filled` a waiting reader needs; guarded by the loader's monitor.
     var wanted = Int.max
+    /// Its flight's condition, which its readers wait on.
+    let arrived: Monitor.Condition
 
-    init(_ block: Block) {
+    init(_ block: Block, arrived: Monitor.Condition) {
         self.block = block
+        self.arrived = arrived
     }
 
     /// Bytes `range`, which `filled` covered when the caller last looked under the lock.
