@@ -10,8 +10,13 @@
       open + read of 1 byte of each path, in turn. Prints: median max
   probe.py curlrange URL HEADER_FILE FILE_BYTES SAMPLES SEED
       `curl -r a-b` of 64 KiB at random offsets, %{time_total} of each. Prints: p50 p99
+  probe.py cpu LIMIT PIDS -- COMMAND...
+      runs COMMAND (its output to /dev/null) for at most LIMIT seconds; PIDS: comma-separated
+      processes already running (a daemon, a server). Prints: wall_ns command_cpu_s and the
+      CPU seconds each of PIDS used meanwhile (user + system, all threads)
 """
 import mmap
+import resource
 import os
 import random
 import statistics
@@ -92,6 +97,26 @@ def curlrange(url, header_file, file_bytes, samples, seed):
     print(f"{pct(times, 50):.3f} {pct(times, 99):.3f}")
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def cpu(limit, pids, command):
+    pids = [p for p in pids.split(",") if p]
+    before = [cpu_seconds(p) for p in pids]
+    start = time.perf_counter_ns()
+    child = subprocess.run(command, stdout=subprocess.DEVNULL, timeout=limit)
+    wall = time.perf_counter_ns() - start
+    if child.returncode != 0:
+        sys.exit(f"cpu: {command[0]} exited {child.returncode}")
+    after = [cpu_seconds(p) for p in pids]
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = " ".join(f"{b - a:.2f}" for a, b in zip(before, after))
+    print(f"{wall} {usage.ru_utime + usage.ru_stime:.2f} {used}")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "randread":
@@ -100,5 +125,7 @@ if __name__ == "__main__":
         ttfb(args)
     elif cmd == "curlrange":
         curlrange(args[0], args[1], int(args[2]), int(args[3]), int(args[4]))
+    elif cmd == "cpu" and len(args) > 3 and args[2] == "--":
+        cpu(int(args[0]), args[1], args[3:])
     else:
         sys.exit(__doc__)
