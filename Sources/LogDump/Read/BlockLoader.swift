@@ -119,8 +119,9 @@ public final class BlockLoader: @unchecked Sendable {
             if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .done(.success(.empty)) }
             if flights[key] == nil, let block = unwritten[key] { return .done(.success(block)) }
             if flights[key] == nil && stopping { return .done(.failure(.network("shutting down"))) } // nothing would fetch it
-            let flight = flights[key] ?? startFlight(for: key)
-            if flight.queued && !flight.started { // readahead a reader now waits for
+            let queuedBefore = flights[key]
+            let flight = queuedBefore ?? startFlight(for: key) // a new flight is queued as demanded
+            if let queuedBefore, queuedBefore.queued && !queuedBefore.started { // readahead a reader now waits for
                 demanded.push(key)
                 idleFetchers.wakeOne()
             }
