@@ -163,6 +163,34 @@ final class DiskBlockCacheTests: XCTestCase {
         XCTAssertEqual(cache.block(for: key(0))?.array, bytes(0))
     }
 
+    /// The head of an export's first answer (validator, size) is kept in memory: its
+    /// directory and export.json are written with its first block, off the way to the
+    /// reader's first byte, or by the next statistics save when no block comes.
+    func testANewExportsRecordIsWrittenWithItsFirstBlock() throws {
+        let record = { (cache: DiskBlockCache) in cache.directory.recordPath(self.exportID(cache)) }
+        do {
+            let cache = try open(capacity: 1 << 20)
+            XCTAssertEqual(cache.noteValidator("\"v1\"", for: location), 0)
+            cache.recordSize(3 * 4096, of: location)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: record(cache)), "written before any block")
+            XCTAssertEqual(cache.recordedSize(of: location), 3 * 4096)
+            cache.store(bytes(0), for: key(0), validator: "\"v1\"")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: record(cache)))
+        }
+        let other = ExportLocation(endpoint: location.endpoint,
+                                   key: ExportKey(projectID: "p9", serverID: "s9", exportID: "e9"))
+        do {
+            let reopened = try open(capacity: 1 << 20)
+            XCTAssertEqual(reopened.recordedSize(of: location), 3 * 4096)
+            XCTAssertEqual(reopened.noteValidator("\"v1\"", for: location), 0)
+            XCTAssertEqual(reopened.block(for: key(0))?.array, bytes(0), "its validator was not recorded")
+            _ = reopened.noteValidator("\"w\"", for: other)
+            reopened.recordSize(5, of: other)
+            reopened.saveStatistics(lookups: 0, memoryHits: 0, diskHits: 0)
+        }
+        XCTAssertEqual(try open(capacity: 1 << 20).recordedSize(of: other), 5, "not written by the statistics save")
+    }
+
     func testASecondUserOfTheDirectoryIsRefused() throws {
         let first = try CacheDirectory(path: path)
         XCTAssertThrowsError(try CacheDirectory(path: path)) { error in

@@ -44,6 +44,10 @@ public final class DiskBlockCache: Sendable {
         var blocks = 0
         /// Writes in progress into this export: it must not be removed under them.
         var pins = 0
+        /// Known in memory only, from the head of its first answer: its directory and
+        /// export.json are written with its first block, by the disk writer, rather than
+        /// on the way to a reader's first byte (or by the next statistics save).
+        var unsaved = false
     }
 
     struct State {
@@ -247,7 +251,7 @@ public final class DiskBlockCache: Sendable {
                 state.exports[id]?.pins -= 1
             }
             state.exports[id]?.record.size = size
-            saveRecord(id, &state)
+            if state.exports[id]?.unsaved == false { saveRecord(id, &state) }
         }
     }
 
@@ -257,7 +261,11 @@ public final class DiskBlockCache: Sendable {
         let id = id(location)
         return state.withLock { state in
             guard let export = state.exports[id] else {
-                if pinExport(id, location, validator: validator, extra: 0, &state) { state.exports[id]?.pins -= 1 }
+                // New here: nothing of it on disk to drop.
+                guard makeRoom(Self.exportCharge, &state) else { return 0 }
+                var record = ExportRecord(location: location, blockSize: blockSize)
+                record.validator = validator
+                state.exports[id] = ExportState(record: record, identity: BlockFile.hash(record.identity), unsaved: true)
                 return 0
             }
             guard export.record.validator != validator else { return 0 }
@@ -269,7 +277,7 @@ public final class DiskBlockCache: Sendable {
             state.exports[id]?.blocks = 0
             state.exports[id]?.record.validator = validator
             state.statistics.staleBlocks += stale.count
-            saveRecord(id, &state)
+            if !export.unsaved { saveRecord(id, &state) }
             return stale.count
         }
     }
@@ -278,9 +286,11 @@ public final class DiskBlockCache: Sendable {
 
     public var statistics: CacheStatistics { state.withLock { $0.statistics } }
 
-    /// Adds the memory tier's counts to the disk's and writes stats.json.
+    /// Adds the memory tier's counts to the disk's and writes stats.json; writes the
+    /// records of exports that have none on disk yet.
     public func saveStatistics(lookups: Int, memoryHits: Int, diskHits: Int) {
         let statistics: CacheStatistics = state.withLock { state in
+            for (id, export) in state.exports where export.unsaved { _ = saveExport(id, &state) }
             state.statistics.lookups = lookups
             state.statistics.memoryHits = memoryHits
             state.statistics.diskHits = diskHits
@@ -304,7 +314,7 @@ public final class DiskBlockCache: Sendable {
                            _ state: inout State) -> Bool {
         if state.exports[id] != nil {
             state.exports[id]?.pins += 1
-            guard makeRoom(extra, &state) else { state.exports[id]?.pins -= 1; return false }
+            guard makeRoom(extra, &state), saveExport(id, &state) else { state.exports[id]?.pins -= 1; return false }
             return true
         }
         guard makeRoom(extra + Self.exportCharge, &state) else { return false }
@@ -317,6 +327,19 @@ public final class DiskBlockCache: Sendable {
             writeFailed(error, &state)
             return false
         }
+        return true
+    }
+
+    /// Writes the directory and record of an export known in memory only; false when
+    /// the disk refuses (it stays in memory, unsaved).
+    private func saveExport(_ id: String, _ state: inout State) -> Bool {
+        guard state.exports[id]?.unsaved == true else { return true }
+        if let error = Files.makeDirectory(directory.exportPath(id)) ?? saveRecord(id, &state) {
+            Files.remove(directory.exportPath(id))
+            writeFailed(error, &state)
+            return false
+        }
+        state.exports[id]?.unsaved = false
         return true
     }
 
