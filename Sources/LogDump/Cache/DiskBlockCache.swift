@@ -290,7 +290,8 @@ public final class DiskBlockCache: Sendable {
     /// records of exports that have none on disk yet.
     public func saveStatistics(lookups: Int, memoryHits: Int, diskHits: Int) {
         let statistics: CacheStatistics = state.withLock { state in
-            for (id, export) in state.exports where export.unsaved { _ = saveExport(id, &state) }
+            let paused = state.writesPausedUntil.map { MonotonicInstant.now() < $0 } ?? false
+            for (id, export) in state.exports where export.unsaved && !paused { _ = saveExport(id, &state) }
             state.statistics.lookups = lookups
             state.statistics.memoryHits = memoryHits
             state.statistics.diskHits = diskHits
