@@ -44,6 +44,19 @@ final class DiskBlockCacheTests: XCTestCase {
         XCTAssertEqual(read.array, bytes(0))
     }
 
+    /// Where no mapping can be made, a block file is read into a buffer: the same bytes.
+    func testABlockFileReadsTheSameMappedOrCopied() throws {
+        let cache = try open(capacity: 1 << 20)
+        cache.store(bytes(0, count: 1000), for: key(0), validator: nil)
+        let file = cache.directory.blockPath(exportID(cache), 0)
+        let limit = BlockFile.headerSize + blockSize
+        let mapped = try Files.map(file, headerSize: BlockFile.headerSize, limit: limit).get()
+        let copied = try Files.map(file, headerSize: BlockFile.headerSize, limit: limit, mapping: false).get()
+        XCTAssertEqual(copied.header, mapped.header)
+        XCTAssertEqual(copied.body.array, bytes(0, count: 1000))
+        XCTAssertEqual(mapped.body.array, bytes(0, count: 1000))
+    }
+
     func testBlocksSurviveReopening() throws {
         do {
             let cache = try open(capacity: 1 << 20)

@@ -18,10 +18,12 @@ enum Files {
     /// copied: a cached block is read from the page cache by its checksum and by the
     /// kernel's copy into the FUSE reply, and by nothing else. Our files are replaced by
     /// rename and deleted by unlink, never truncated, so the mapping stays whole. Where
-    /// the process may map no more (vm.max_map_count), the rest is read into a buffer.
-    static func map(_ path: String, headerSize: Int, limit: Int) -> Result<(header: [UInt8], body: Block), Errno> {
+    /// the process may map no more (vm.max_map_count), or `mapping` is false (tests), the
+    /// rest is read into a buffer.
+    static func map(_ path: String, headerSize: Int, limit: Int,
+                    mapping: Bool = true) -> Result<(header: [UInt8], body: Block), Errno> {
         withOpenFile(path, sizes: headerSize...limit) { fd, size in
-            if let base = mmap(nil, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0), base != MAP_FAILED {
+            if mapping, let base = mmap(nil, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0), base != MAP_FAILED {
                 let header = Array(UnsafeRawBufferPointer(start: base, count: headerSize))
                 return .success((header, Block(mapping: base, length: size, from: headerSize)))
             }
