@@ -17,15 +17,20 @@ enum Files {
     /// A file as its first `headerSize` bytes and the rest, mapped read-only rather than
     /// copied: a cached block is read from the page cache by its checksum and by the
     /// kernel's copy into the FUSE reply, and by nothing else. Our files are replaced by
-    /// rename and deleted by unlink, never truncated, so the mapping stays whole. Where
-    /// the process may map no more (vm.max_map_count), or `mapping` is false (tests), the
-    /// rest is read into a buffer.
+    /// rename and deleted by unlink, never truncated, so the mapping stays whole; and it
+    /// is used only once every page is in memory, so that a disk error shows as an error
+    /// of the read below, not as SIGBUS later. Otherwise (pages the disk did not give,
+    /// no more mappings allowed by vm.max_map_count, `mapping` false in tests) the rest is
+    /// read into a buffer.
     static func map(_ path: String, headerSize: Int, limit: Int,
                     mapping: Bool = true) -> Result<(header: [UInt8], body: Block), Errno> {
         withOpenFile(path, sizes: headerSize...limit) { fd, size in
             if mapping, let base = mmap(nil, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0), base != MAP_FAILED {
-                let header = Array(UnsafeRawBufferPointer(start: base, count: headerSize))
-                return .success((header, Block(mapping: base, length: size, from: headerSize)))
+                if isResident(base, size) {
+                    let header = Array(UnsafeRawBufferPointer(start: base, count: headerSize))
+                    return .success((header, Block(mapping: base, length: size, from: headerSize)))
+                }
+                munmap(base, size)
             }
             var header = [UInt8](repeating: 0, count: headerSize)
             let body = Block(capacity: size - headerSize)
@@ -37,6 +42,14 @@ enum Files {
             if let error { return .failure(error) }
             return .success((header, body))
         }
+    }
+
+    /// Whether every page of a mapping is in memory (mincore).
+    private static func isResident(_ base: UnsafeMutableRawPointer, _ size: Int) -> Bool {
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var pages = [UInt8](repeating: 0, count: (size + pageSize - 1) / pageSize)
+        guard mincore(base, size, &pages) == 0 else { return false }
+        return pages.allSatisfy { $0 & 1 == 1 }
     }
 
     /// Opens `path` and calls `body` with it and its size, if the size is in `sizes`.
