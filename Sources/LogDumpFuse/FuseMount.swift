@@ -26,8 +26,10 @@ public struct MountSettings: Sendable {
 public final class FuseMount: @unchecked Sendable {
     /// The largest read request the kernel is asked to send.
     static let maxRequest = 1 << 20
-    /// The kernel's readahead for this mount once root raises it (the default is 128 KiB).
-    static let readAheadKiB = 4096
+    /// The kernel's readahead for this mount once root raises it (the default is 128 KiB,
+    /// which makes every request 128 KiB). 1 MiB, one full request: in paired runs of a
+    /// 1 GiB `cat`, 2 MiB was no faster warm or cold, and 4 MiB was 8% slower warm.
+    static let readAheadKiB = 1024
 
     public let mountpoint: String
     private let context: FuseContext

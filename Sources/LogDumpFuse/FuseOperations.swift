@@ -19,8 +19,11 @@ enum FuseOperations {
             // 1 MiB requests: max_read must equal the -o max_read the mount passed; in
             // libfuse 3.14 max_write is what raises max_pages, hence read requests too.
             conn!.pointee.max_read = UInt32(FuseMount.maxRequest)
-            conn!.pointee.max_readahead = UInt32(FuseMount.maxRequest)
             conn!.pointee.max_write = UInt32(FuseMount.maxRequest)
+            // The kernel lowers the mount's readahead to this when init is answered, even
+            // below what FuseMount raised it to before: ask for as much. (Asking for less
+            // than it raised it to once left a 4 MiB raise at 1 MiB.)
+            conn!.pointee.max_readahead = UInt32(FuseMount.readAheadKiB << 10)
             // An O_DIRECT read sent as asynchronous requests waits for them in
             // uninterruptible sleep, and the kernel never forwards FUSE_INTERRUPT for
             // them: even kill -9 would wait for the network. Synchronous ones can be
