@@ -16,9 +16,9 @@
       CPU seconds each of PIDS used meanwhile (user + system, all threads)
 """
 import mmap
-import resource
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
