@@ -262,10 +262,7 @@ public final class DiskBlockCache: Sendable {
         return state.withLock { state in
             guard let export = state.exports[id] else {
                 // New here: nothing of it on disk to drop.
-                guard makeRoom(Self.exportCharge, &state) else { return 0 }
-                var record = ExportRecord(location: location, blockSize: blockSize)
-                record.validator = validator
-                state.exports[id] = ExportState(record: record, identity: BlockFile.hash(record.identity), unsaved: true)
+                if makeRoom(Self.exportCharge, &state) { addExport(id, location, validator: validator, &state) }
                 return 0
             }
             guard export.record.validator != validator else { return 0 }
@@ -319,16 +316,17 @@ public final class DiskBlockCache: Sendable {
             return true
         }
         guard makeRoom(extra + Self.exportCharge, &state) else { return false }
+        addExport(id, location, validator: validator, &state)
+        state.exports[id]?.pins = 1
+        guard saveExport(id, &state) else { state.exports[id] = nil; return false }
+        return true
+    }
+
+    /// Indexes an export new to the cache, in memory only: `saveExport` writes it.
+    private func addExport(_ id: String, _ location: ExportLocation, validator: String?, _ state: inout State) {
         var record = ExportRecord(location: location, blockSize: blockSize)
         record.validator = validator
-        state.exports[id] = ExportState(record: record, identity: BlockFile.hash(record.identity), pins: 1)
-        if let error = Files.makeDirectory(directory.exportPath(id)) ?? saveRecord(id, &state) {
-            state.exports[id] = nil
-            Files.remove(directory.exportPath(id))
-            writeFailed(error, &state)
-            return false
-        }
-        return true
+        state.exports[id] = ExportState(record: record, identity: BlockFile.hash(record.identity), unsaved: true)
     }
 
     /// Writes the directory and record of an export known in memory only; false when
