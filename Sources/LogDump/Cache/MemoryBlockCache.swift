@@ -32,24 +32,29 @@ public final class MemoryBlockCache: BlockCache {
         store(block, for: key)
     }
 
+    /// Blocks it lets go are returned from the lock and so released after it (here and in
+    /// `drop`): dropping a block's last reference unmaps its file or hands its buffer
+    /// back to the pool, which every reader of the tier would otherwise wait behind.
     public func store(_ block: Block, for key: BlockKey) {
         guard block.count <= capacity else { return }
-        state.withLock { state in
+        _ = state.withLock { state -> [Block] in
             state.order.remove(key)
+            var released = state.blocks.removeValue(forKey: key).map { [$0] } ?? []
             while state.order.totalCharge + block.count > capacity, let (oldest, _) = state.order.removeOldest() {
-                state.blocks.removeValue(forKey: oldest)
+                if let evicted = state.blocks.removeValue(forKey: oldest) { released.append(evicted) }
             }
             state.blocks[key] = block
             state.order.insert(key, charge: block.count)
+            return released
         }
     }
 
     /// Forgets every block of an export (its bytes changed on the server).
     public func drop(_ location: ExportLocation) {
-        state.withLock { state in
-            for key in state.order.keys(where: { $0.location == location }) {
+        _ = state.withLock { state -> [Block] in
+            state.order.keys(where: { $0.location == location }).compactMap { key in
                 state.order.remove(key)
-                state.blocks.removeValue(forKey: key)
+                return state.blocks.removeValue(forKey: key)
             }
         }
     }
