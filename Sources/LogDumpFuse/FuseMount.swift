@@ -38,11 +38,17 @@ public final class FuseMount: @unchecked Sendable {
     private var session: OpaquePointer?
     private let unmounting = Atomic<Bool>(false)
     private let serving = Atomic<Bool>(false)
+    /// Called once the session ends, however it ends, before libfuse waits for its
+    /// workers: a worker still waiting for a download must be let go, or the process
+    /// lingers until that wait's deadline.
+    private let ending: @Sendable () -> Void
 
     /// `mountpoint` is resolved here, before anything is mounted on it: once mounted,
     /// resolving it would call into this filesystem, and before the loop serves that
     /// call never returns.
-    public init(fileSystem: FileSystem, mountpoint: String, settings: MountSettings = MountSettings()) {
+    public init(fileSystem: FileSystem, mountpoint: String, settings: MountSettings = MountSettings(),
+                whenEnding ending: @escaping @Sendable () -> Void = {}) {
+        self.ending = ending
         self.context = FuseContext(fileSystem)
         self.mountpoint = realpath(mountpoint, nil).map { resolved in
             defer { free(resolved) }
@@ -83,6 +89,7 @@ public final class FuseMount: @unchecked Sendable {
         fuse_loop_cfg_set_max_threads(config, 256)
         fuse_loop_cfg_set_idle_threads(config, 16)
         serving.store(true, ordering: .sequentiallyConsistent)
+        watchForTheEnd()
         let status = ldfs_session_loop_mt(session, config)
         serving.store(false, ordering: .sequentiallyConsistent)
         fuse_loop_cfg_destroy(config)
@@ -113,6 +120,22 @@ public final class FuseMount: @unchecked Sendable {
             }
             Log.warning("files still open after \(grace): exiting, which closes the FUSE connection")
             _exit(0)
+        }
+    }
+
+    /// Calls `ending` as soon as the session has exited: by `unmount()`, fusermount3 -u,
+    /// umount or an aborted connection. libfuse's loop then waits for every worker to
+    /// finish its request, and some may be waiting for the network. Polled: libfuse 3.14
+    /// tells of the exit by no other means before those waits end.
+    private func watchForTheEnd() {
+        Thread.detachNewThread { [self] in
+            while serving.load(ordering: .sequentiallyConsistent) {
+                if let session, fuse_session_exited(session) != 0 {
+                    Log.debug("the FUSE session ended: stopping downloads")
+                    return ending()
+                }
+                sleepFor(.milliseconds(100))
+            }
         }
     }
 

@@ -38,7 +38,8 @@ struct Daemon {
         var settings = MountSettings()
         settings.allowOther = mountOptions.allowOther
         settings.debug = fuseDebug
-        let mount = FuseMount(fileSystem: fileSystem, mountpoint: mountpoint, settings: settings)
+        let mount = FuseMount(fileSystem: fileSystem, mountpoint: mountpoint, settings: settings,
+                              whenEnding: { loader.shutdown() })
         signals.start { signal in
             Log.info("got \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"): unmounting \(mountpoint)")
             mount.unmount()

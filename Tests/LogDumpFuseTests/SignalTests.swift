@@ -56,6 +56,57 @@ final class SignalTests: MountTestCase {
         XCTAssertFalse(MountHarness.isMounted(harness.mountpoint))
     }
 
+    /// A reader killed while it waits on a stalled server leaves transfers and the
+    /// kernel's readahead requests behind. SIGTERM still ends the daemon within a few
+    /// seconds (not after the retry deadline), and the same cache mounts again at once.
+    func testSIGTERMAfterAnInterruptedReadOnAStalledServer() throws {
+        let harness = try interruptedReadOnAStalledServer()
+        let started = Date()
+        let status = harness.signalDaemon(SIGTERM, timeout: 30)
+        let took = Date().timeIntervalSince(started)
+        print("[interrupted, stalled SIGTERM] daemon exited after \(String(format: "%.2f", took)) s")
+        XCTAssertEqual(status, 0, "exit status (nil: still running after 30 s); output:\n\(harness.daemonOutput())")
+        XCTAssertLessThan(took, 5, "the daemon lingered after SIGTERM; output:\n\(harness.daemonOutput())")
+        try assertRemountsAtOnce(harness)
+    }
+
+    /// The same with `fusermount3 -u`: the daemon is gone within a few seconds of it.
+    func testFusermountAfterAnInterruptedReadOnAStalledServer() throws {
+        let harness = try interruptedReadOnAStalledServer()
+        let started = Date()
+        assertSucceeds(harness.tools.run("fusermount3", ["-u", harness.mountpoint], timeout: 10))
+        let status = harness.signalDaemon(0, timeout: 30)
+        let took = Date().timeIntervalSince(started)
+        print("[interrupted, stalled fusermount3 -u] daemon exited after \(String(format: "%.2f", took)) s")
+        XCTAssertEqual(status, 0, "exit status (nil: still running after 30 s); output:\n\(harness.daemonOutput())")
+        XCTAssertLessThan(took, 5, "the daemon lingered after fusermount3 -u; output:\n\(harness.daemonOutput())")
+        try assertRemountsAtOnce(harness)
+    }
+
+    /// A mount whose server stalls every body (and retries them for a minute), after a
+    /// `cat` of the big export was killed while it waited.
+    private func interruptedReadOnAStalledServer() throws -> MountHarness {
+        var stall = FaultPlan()
+        stall.bodyFault = BodyFault(kind: .stall, afterBytes: 64 << 10)
+        let harness = try mountedHarness(extraArguments: ["--stall-timeout", "2", "--retry-deadline", "60"]) {
+            $0.faults = stall
+        }
+        let reader = try harness.tools.start("cat", [harness.mounted(try Fixture.big)], stdoutTo: "/dev/null", timeout: 60)
+        usleep(1_500_000) // it now waits for a body that stalled
+        XCTAssertTrue(reader.process.isRunning, "cat ended before the stall")
+        kill(reader.process.processIdentifier, SIGKILL)
+        XCTAssertFalse(reader.wait().timedOut, "cat was not killed")
+        return harness
+    }
+
+    /// A new mount on the same cache directory comes up (the old daemon let go of its
+    /// lock) and reads exactly once the server behaves.
+    private func assertRemountsAtOnce(_ harness: MountHarness, file: StaticString = #filePath, line: UInt = #line) throws {
+        harness.emulator.setFaults(FaultPlan())
+        try harness.mount(timeout: 10)
+        assertExact(harness, [try Fixture.big], "after the remount", timeout: 60, file: file, line: line)
+    }
+
     /// A mount whose server stalls every body, with two readers waiting on it.
     private func stalledReads(stallTimeout: Int = 30) throws -> (MountHarness, [RunningTool]) {
         var stall = FaultPlan()
