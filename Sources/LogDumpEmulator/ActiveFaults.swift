@@ -21,6 +21,7 @@ struct ActiveFaults: Sendable {
         var roll = FaultRoll()
         roll.latencyMilliseconds = max(0, plan.latencyMilliseconds)
         roll.bandwidthBytesPerSecond = plan.bandwidthBytesPerSecond.flatMap { $0 > 0 ? $0 : nil }
+        roll.hostile = plan.hostile
         if let burst = plan.errorBurst, burst.count > 0 {
             roll.errorStatus = burst.status
             plan.errorBurst = burst.count > 1 ? ErrorBurst(status: burst.status, count: burst.count - 1) : nil
@@ -53,6 +54,7 @@ struct FaultRoll: Sendable {
     var retryAfter: String?
     var bandwidthBytesPerSecond: Int?
     var bodyCut: BodyCut?
+    var hostile = HostileAnswers()
 }
 
 /// Where and how a body breaks off.

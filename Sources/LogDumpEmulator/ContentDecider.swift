@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -53,6 +54,9 @@ struct ContentDecider: Sendable {
         case .unknown: return eventLoop.makeSucceededFuture(.unauthorized)
         }
         let path = route.filePath(root: state.root)
+        if let hostile = Self.hostileWhole(roll.hostile, path: path) {
+            return threadPool.runIfActive(eventLoop: eventLoop, hostile)
+        }
         let switches = state.currentSwitches
         let serial = state.serialNumber
         return threadPool.runIfActive(eventLoop: eventLoop) { try OpenArchive(path: path) }
@@ -60,6 +64,20 @@ struct ContentDecider: Sendable {
                 guard let archive else { return .notFound }
                 return Self.plan(head, archive, switches, serial: serial, roll: roll)
             }
+    }
+
+    /// A hostile 200 in place of the archive (answered on the thread pool, where the
+    /// archive may be read), or nil to answer as usual.
+    private static func hostileWhole(_ hostile: HostileAnswers, path: String) -> (@Sendable () throws -> ContentResponse)? {
+        if let substitute = hostile.substituteBody {
+            return { .body(.ok, contentType: substitute.contentType, Array(substitute.body.utf8)) }
+        }
+        guard hostile.contentEncoding == "gzip" else { return nil }
+        return {
+            guard let bytes = FileManager.default.contents(atPath: path) else { return .notFound }
+            return .body(.ok, contentType: "application/octet-stream", GzipStored.encode(Array(bytes)),
+                         headers: ["Content-Encoding": "gzip"])
+        }
     }
 
     /// 200, 206 or 416 for an archive that exists.
@@ -87,6 +105,7 @@ struct ContentDecider: Sendable {
                 return .empty(.rangeNotSatisfiable,
                               headers: headers.adding("Content-Range", "bytes */\(size)"))
             case let .satisfiable(a, b):
+                let b = roll.hostile.partialLimitBytes.map { min(b, a + UInt64($0) - 1) } ?? b
                 (first, last, status) = (a, b, .partialContent)
                 headers.add(name: "Content-Range", value: "bytes \(a)-\(b)/\(size)")
             }

@@ -56,10 +56,16 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func sendJSON(_ status: HTTPResponseStatus, _ text: String, extra: HTTPHeaders,
                           to request: HTTPRequestHead, context: ChannelHandlerContext) {
-        var body = context.channel.allocator.buffer(capacity: text.utf8.count)
-        body.writeString(text)
+        send(status, contentType: "application/json;charset=UTF-8", Array(text.utf8), extra: extra,
+             to: request, context: context)
+    }
+
+    private func send(_ status: HTTPResponseStatus, contentType: String, _ bytes: [UInt8], extra: HTTPHeaders,
+                      to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        var body = context.channel.allocator.buffer(capacity: bytes.count)
+        body.writeBytes(bytes)
         var headers = extra
-        headers.add(name: "Content-Type", value: "application/json;charset=UTF-8")
+        headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         writeHead(status, headers, request, context)
         if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
@@ -75,6 +81,8 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
                      extra: extra, to: request, context: context)
         case let .json(status, text, extra):
             sendJSON(status, text, extra: extra, to: request, context: context)
+        case let .body(status, contentType, bytes, extra):
+            send(status, contentType: contentType, bytes, extra: extra, to: request, context: context)
         case let .empty(status, headers):
             var headers = headers
             // RFC 9110: a 204 carries no Content-Length.

@@ -9,6 +9,8 @@ enum ContentResponse: Sendable {
     case error(HTTPResponseStatus, code: String, message: String, headers: HTTPHeaders = [:])
     /// A JSON document: the admin and IAM routes' answers.
     case json(HTTPResponseStatus, String, headers: HTTPHeaders = [:])
+    /// Any body with its Content-Type: what a hostile server sends in place of the archive.
+    case body(HTTPResponseStatus, contentType: String, [UInt8], headers: HTTPHeaders = [:])
     /// A head without a body (416 carries only `Content-Range`).
     case empty(HTTPResponseStatus, headers: HTTPHeaders)
     /// Bytes `[offset, offset + count)` of an open archive. The sender closes `file`.
@@ -17,7 +19,7 @@ enum ContentResponse: Sendable {
     /// For the statistics.
     var status: HTTPResponseStatus {
         switch self {
-        case let .error(status, _, _, _), let .json(status, _, _), let .empty(status, _): status
+        case let .error(status, _, _, _), let .json(status, _, _), let .empty(status, _), let .body(status, _, _, _): status
         case let .archive(body): body.status
         }
     }

@@ -8,7 +8,7 @@ extension FaultPlan: Codable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case errorRates = "error_rates", errorBurst = "error_burst", retryAfter = "retry_after"
         case latencyMilliseconds = "latency_ms", bandwidthBytesPerSecond = "bandwidth_bytes_per_second"
-        case bodyFault = "body_fault", tokenLifetimeSeconds = "token_lifetime_seconds", seed
+        case bodyFault = "body_fault", hostile, tokenLifetimeSeconds = "token_lifetime_seconds", seed
     }
 
     /// Parses and checks a plan; the error's `description` names the problem.
@@ -41,6 +41,7 @@ extension FaultPlan: Codable {
         latencyMilliseconds = try c.decodeWholeNumber(Int.self, forKey: .latencyMilliseconds) ?? latencyMilliseconds
         bandwidthBytesPerSecond = try c.decodeWholeNumber(Int.self, forKey: .bandwidthBytesPerSecond)
         bodyFault = try c.decodeIfPresent(BodyFault.self, forKey: .bodyFault)
+        hostile = try c.decodeIfPresent(HostileAnswers.self, forKey: .hostile) ?? hostile
         tokenLifetimeSeconds = try c.decodeWholeNumber(Int.self, forKey: .tokenLifetimeSeconds) ?? tokenLifetimeSeconds
         seed = try c.decodeWholeNumber(UInt64.self, forKey: .seed) ?? seed
         if let problem = problems.first { throw InvalidFaultPlan(problem) }
@@ -55,6 +56,7 @@ extension FaultPlan: Codable {
         try c.encode(latencyMilliseconds, forKey: .latencyMilliseconds)
         try c.encodeIfPresent(bandwidthBytesPerSecond, forKey: .bandwidthBytesPerSecond)
         try c.encodeIfPresent(bodyFault, forKey: .bodyFault)
+        try c.encode(hostile, forKey: .hostile)
         try c.encode(tokenLifetimeSeconds, forKey: .tokenLifetimeSeconds)
         try c.encode(seed, forKey: .seed)
     }
@@ -93,6 +95,16 @@ extension FaultPlan: Codable {
             if let after = fault.afterBytes, after < 0 { found.append("body_fault.after_bytes: \(after) is negative") }
             if !(0...1).contains(fault.rate) { found.append("body_fault.rate: \(fault.rate) is not a probability") }
         }
+        if let limit = hostile.partialLimitBytes, limit < 1 {
+            found.append("hostile.partial_limit_bytes: \(limit) is not a positive number of bytes")
+        }
+        if let encoding = hostile.contentEncoding, !HostileAnswers.encodings.contains(encoding) {
+            found.append("hostile.content_encoding: \"\(encoding)\" is not one of \(HostileAnswers.encodings.joined(separator: ", "))")
+        }
+        if let substitute = hostile.substituteBody,
+           substitute.contentType.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            found.append("hostile.substitute_body.content_type: control characters")
+        }
         if tokenLifetimeSeconds < 0 { found.append("token_lifetime_seconds: \(tokenLifetimeSeconds) is negative") }
         return found
     }
@@ -119,6 +131,44 @@ extension ErrorBurst: Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(status, forKey: .status)
         try c.encode(count, forKey: .count)
+    }
+}
+
+extension HostileAnswers: Codable {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case partialLimitBytes = "partial_limit_bytes", contentEncoding = "content_encoding"
+        case substituteBody = "substitute_body"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(partialLimitBytes: try c.decodeWholeNumber(Int.self, forKey: .partialLimitBytes),
+                  contentEncoding: try c.decodeIfPresent(String.self, forKey: .contentEncoding),
+                  substituteBody: try c.decodeIfPresent(SubstituteBody.self, forKey: .substituteBody))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(partialLimitBytes, forKey: .partialLimitBytes)
+        try c.encodeIfPresent(contentEncoding, forKey: .contentEncoding)
+        try c.encodeIfPresent(substituteBody, forKey: .substituteBody)
+    }
+}
+
+extension SubstituteBody: Codable {
+    private enum CodingKeys: String, CodingKey, CaseIterable { case contentType = "content_type", body }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(contentType: try c.decode(String.self, forKey: .contentType), body: try c.decode(String.self, forKey: .body))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(contentType, forKey: .contentType)
+        try c.encode(body, forKey: .body)
     }
 }
 

@@ -20,6 +20,9 @@ public struct FaultPlan: Sendable, Equatable {
     public var bandwidthBytesPerSecond: Int? = nil
     /// A fault in the middle of bodies (200 and 206 of content GETs). JSON `"body_fault"`.
     public var bodyFault: BodyFault? = nil
+    /// A hostile or sloppy server's answers, each lawful HTTP carrying other bytes than
+    /// the archive or fewer than asked. JSON `"hostile"`.
+    public var hostile = HostileAnswers()
     /// Lifetime of tokens the IAM endpoint issues from now on.
     /// JSON `"token_lifetime_seconds"`.
     public var tokenLifetimeSeconds: Int = 86400
@@ -28,6 +31,40 @@ public struct FaultPlan: Sendable, Equatable {
     public var seed: UInt64 = 1
 
     public init() {}
+}
+
+/// Answers a careless server or a proxy in front of it gives, which a client must never
+/// take for the archive's bytes.
+public struct HostileAnswers: Sendable, Equatable {
+    /// Each 206 carries at most this many bytes (RFC 9110 lets a server send less than
+    /// the range asked for; its Content-Range says which). JSON `"partial_limit_bytes"`.
+    public var partialLimitBytes: Int?
+    /// `"gzip"`: every download is answered 200 with the archive gzip-encoded
+    /// (Content-Encoding: gzip), whatever Accept-Encoding asked. JSON `"content_encoding"`.
+    public var contentEncoding: String?
+    /// Every download is answered 200 with this body instead of the archive, as a
+    /// proxy's error page would be. JSON `"substitute_body"`.
+    public var substituteBody: SubstituteBody?
+
+    public init(partialLimitBytes: Int? = nil, contentEncoding: String? = nil, substituteBody: SubstituteBody? = nil) {
+        self.partialLimitBytes = partialLimitBytes
+        self.contentEncoding = contentEncoding
+        self.substituteBody = substituteBody
+    }
+
+    /// The encodings the emulator can apply.
+    static let encodings = ["gzip"]
+}
+
+/// A 200 answer's body and its Content-Type, sent in place of the archive.
+public struct SubstituteBody: Sendable, Equatable {
+    public var contentType: String
+    public var body: String
+
+    public init(contentType: String, body: String) {
+        self.contentType = contentType
+        self.body = body
+    }
 }
 
 /// A run of identical error answers: models an outage that passes.

@@ -80,6 +80,10 @@ final class EmulatorAdminTests: XCTestCase {
             (#"{"latency_ms": "slow"}"#, "latency_ms: expected a whole number"),
             (#"{"seed": -1}"#, "seed: must be a whole number"),
             (#"{"retry_after": "1\r\nX-Evil: 1"}"#, "retry_after:"),
+            (#"{"hostile": {"partial_limit_bytes": 0}}"#, "hostile.partial_limit_bytes: 0 is not a positive number"),
+            (#"{"hostile": {"content_encoding": "br"}}"#, #"hostile.content_encoding: "br" is not one of gzip"#),
+            (#"{"hostile": {"substitute_body": {"body": "x"}}}"#, #"missing "content_type""#),
+            (#"{"hostile": {"lie": 1}}"#, #"hostile: unknown key "lie""#),
         ]
         for (body, problem) in cases {
             let r = try fixture.admin("PUT", "faults", body: body)

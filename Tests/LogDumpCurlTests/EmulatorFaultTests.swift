@@ -195,6 +195,38 @@ final class EmulatorFaultTests: XCTestCase {
 
     // MARK: what faults leave alone
 
+    // MARK: hostile answers
+
+    /// Each 206 carries at most the limit, and its Content-Range says so.
+    func testPartialLimitShortensEach206() throws {
+        setFaults { $0.hostile.partialLimitBytes = 1000 }
+        let r = try fixture.get(large, ["-H", "Range: bytes=5000-99999"])
+        XCTAssertEqual(r.status, 206)
+        XCTAssertEqual(r.header("Content-Range"), "bytes 5000-5999/\(large.size)")
+        XCTAssertEqual(r.body, try fixture.data(large)[5000..<6000])
+    }
+
+    /// gzip whatever was asked (identity, a range): curl --compressed decodes the archive.
+    func testContentEncodingGzipSendsTheArchiveEncoded() throws {
+        setFaults { $0.hostile.contentEncoding = "gzip" }
+        let raw = try fixture.get(large, ["-H", "Accept-Encoding: identity", "-H", "Range: bytes=0-99"])
+        XCTAssertEqual(raw.status, 200)
+        XCTAssertEqual(raw.header("Content-Encoding"), "gzip")
+        XCTAssertNotEqual(raw.body, try fixture.data(large))
+        let decoded = try fixture.get(large, ["--compressed"])
+        XCTAssertEqual(decoded.exitCode, 0)
+        XCTAssertEqual(decoded.body, try fixture.data(large))
+    }
+
+    /// A proxy's error page, 200, in place of the archive.
+    func testSubstituteBodyReplacesTheArchive() throws {
+        setFaults { $0.hostile.substituteBody = SubstituteBody(contentType: "text/html", body: "<html>oops</html>") }
+        let r = try fixture.get(large, ["-H", "Range: bytes=0-99"])
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.header("Content-Type"), "text/html")
+        XCTAssertEqual(String(decoding: r.body, as: UTF8.self), "<html>oops</html>")
+    }
+
     func testFaultsSpareAdminIAMAndHEAD() throws {
         fixture.close()
         fixture = try EmulatorFixture(largePayloadBytes: 0) {
