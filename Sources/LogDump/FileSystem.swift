@@ -60,6 +60,7 @@ public final class FileSystem: Sendable {
         guard let node = catalog.node(inode) else { throw .noEntry }
         guard let entry = node.entry else { throw .isDirectory }
         let attributes = attributes(of: node, probing: true)
+        if let size = entry.size { loader.promise(size: size, of: entry.location) }
         let reader = ExportReader(location: entry.location,
                                   size: attributes.sizeKnown ? attributes.size : nil, loader: loader)
         let handle = openFiles.withLock { $0.add(reader) }

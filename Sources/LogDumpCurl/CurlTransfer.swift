@@ -84,10 +84,15 @@ final class CurlTransfer {
 
     private func makeHead() throws(RemoteError) -> ResponseHead {
         let validator = headers.etag ?? headers.lastModified
+        // Identity was asked for (CURLOPT_ACCEPT_ENCODING) and curl decodes nothing:
+        // an encoded body is other bytes than the archive's.
+        if let encoding = headers.encoding {
+            throw .badResponse("the body came with Content-Encoding \(encoding.prefix(100)) although identity was asked for: its bytes are not the export's")
+        }
         guard headers.status == 206 else {
             let length = headers.contentLength
             return ResponseHead(bodyOffset: 0, bodyLength: length, totalSize: length,
-                                rangeHonoured: false, validator: validator)
+                                rangeHonoured: false, validator: validator, contentType: headers.contentType)
         }
         guard let value = headers.contentRangeValue else {
             throw .badResponse("206 without Content-Range")
@@ -103,6 +108,6 @@ final class CurlTransfer {
             throw .badResponse("Content-Length \(length) disagrees with Content-Range \(value.prefix(100))")
         }
         return ResponseHead(bodyOffset: range.first, bodyLength: range.length, totalSize: range.total,
-                            rangeHonoured: true, validator: validator)
+                            rangeHonoured: true, validator: validator, contentType: headers.contentType)
     }
 }

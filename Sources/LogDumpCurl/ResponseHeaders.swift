@@ -39,8 +39,18 @@ struct ResponseHeaders: Sendable {
     var lastModified: String?
     /// Raw: how long to wait is worked out against the clock when the error is made.
     var retryAfter: String?
+    var contentType: String?
+    /// Anything but identity means the body is not the archive's bytes.
+    var contentEncoding: String?
 
     var contentRange: ContentRange? { contentRangeValue.flatMap(ContentRange.init(parsing:)) }
+
+    /// The coding of the body, if not identity: `gzip`, `br`, `gzip, identity`.
+    var encoding: String? {
+        guard let value = contentEncoding else { return nil }
+        let codings = value.split(separator: ",").map { $0.trimmingSpaces.lowercased() }
+        return codings.allSatisfy({ $0 == "identity" }) ? nil : value
+    }
 
     /// Takes one header line, CRLF included or not.
     mutating func take(line raw: Substring) {
@@ -60,6 +70,8 @@ struct ResponseHeaders: Sendable {
         case "etag": etag = value.isEmpty ? nil : String(value)
         case "last-modified": lastModified = value.isEmpty ? nil : String(value)
         case "retry-after": retryAfter = value.isEmpty ? nil : String(value)
+        case "content-type": contentType = value.isEmpty ? nil : String(value)
+        case "content-encoding": contentEncoding = value.isEmpty ? nil : String(value)
         default: break
         }
     }

@@ -55,7 +55,7 @@ extension BlockLoader {
         let sink = RangeSink(read, loader: self)
         let result: Result<Block?, RemoteError>
         do {
-            try source.transfer(TransferRequest(location: read.location, range: read.range), into: sink)
+            try source.transfer(request(read.location, range: read.range), into: sink)
             result = .success(sink.honoured ? sink.block : nil)
         } catch let error where error.isRangeNotSatisfiable {
             result = .success(.empty) // past the end of the export

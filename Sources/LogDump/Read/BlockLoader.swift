@@ -38,6 +38,8 @@ public final class BlockLoader: @unchecked Sendable {
     private var readaheadInFlight = 0
     var streams: [ExportLocation: StreamPosition] = [:]
     var learnedSizes: [ExportLocation: UInt64] = [:]
+    /// Sizes the manifest promises: every fetch holds the server to them.
+    var promisedSizes: [ExportLocation: UInt64] = [:]
     /// Whether each export's server honoured Range, once an answer has told.
     var rangeHonoured: [ExportLocation: Bool] = [:]
     /// Bumped each time an export is seen to have changed on the server.
@@ -149,10 +151,10 @@ public final class BlockLoader: @unchecked Sendable {
         case .done(.success(let block))?:
             return BlockSlice(block, clampedTo: range)
         case .done(.failure(let error))?:
-            Log.warning("reading \(key) failed: \(error)")
+            Log.warning("reading \(describe(key)) failed: \(error)")
             throw error.errno
         case .timedOut?:
-            Log.warning("reading \(key) timed out after \(options.waitTimeout)")
+            Log.warning("reading \(describe(key)) timed out after \(options.waitTimeout)")
             throw Errno.io
         case .interrupted?:
             Log.debug("reading \(key) interrupted")
@@ -194,12 +196,6 @@ public final class BlockLoader: @unchecked Sendable {
             partial.wanted = Int.max // each waiter asks again for what it still lacks
             partial.arrived.broadcast()
         }
-    }
-
-    /// The export's size if a transfer or probe has told it (Content-Range, Content-Length,
-    /// EOF), in this mount or, through a disk cache, an earlier one.
-    public func learnedSize(of location: ExportLocation) -> UInt64? {
-        monitor.withLock { learnedSizes[location] } ?? cache.recordedSize(of: location)
     }
 
     /// How many times the export has been seen to change on the server: a reader that
@@ -370,7 +366,7 @@ public final class BlockLoader: @unchecked Sendable {
         let range = start..<(start + UInt64(options.blockSize))
         let assembler = BlockAssembler(loader: self, target: key, flight: flight)
         do {
-            try source.transfer(TransferRequest(location: key.location, range: range), into: assembler)
+            try source.transfer(request(key.location, range: range), into: assembler)
             assembler.finish()
         } catch let error where error.isRangeNotSatisfiable {
             deliver(.empty, for: key, validator: nil) // the export ends before this block
@@ -437,11 +433,5 @@ public final class BlockLoader: @unchecked Sendable {
         flight.result = result
         if flight.isReadahead { readaheadInFlight -= 1 }
         flight.arrived.broadcast()
-    }
-
-    /// Remembers an export's size, in the cache too, so that a remount needs no probe.
-    public func learn(size: UInt64, of location: ExportLocation) {
-        let changed = monitor.withLock { learnedSizes.updateValue(size, forKey: location) != size }
-        if changed { cache.recordSize(size, of: location) }
     }
 }

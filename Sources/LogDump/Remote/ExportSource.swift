@@ -10,14 +10,23 @@ public struct ResponseHead: Sendable, Equatable {
     public var rangeHonoured: Bool
     /// ETag, else Last-Modified: what tells one version of the export from another.
     public var validator: String?
+    /// The answer's Content-Type, for messages: a proxy's error page in place of the
+    /// archive says `text/html`.
+    public var contentType: String?
 
     public init(bodyOffset: UInt64, bodyLength: UInt64?, totalSize: UInt64?,
-                rangeHonoured: Bool, validator: String? = nil) {
+                rangeHonoured: Bool, validator: String? = nil, contentType: String? = nil) {
         self.bodyOffset = bodyOffset
         self.bodyLength = bodyLength
         self.totalSize = totalSize
         self.rangeHonoured = rangeHonoured
         self.validator = validator
+        self.contentType = contentType
+    }
+
+    /// `200, Content-Type text/html`: what kind of answer this was, for messages.
+    public var summary: String {
+        (rangeHonoured ? "206" : "200") + (contentType.map { ", Content-Type \($0.prefix(100))" } ?? "")
     }
 }
 
@@ -48,16 +57,21 @@ public struct TransferRequest: Sendable {
     /// only answered (206) while the export is still that version; else the server sends
     /// the whole body (200).
     public var ifRange: String?
+    /// The export's size as the manifest promises it (stat has shown it already): an
+    /// answer that says or shows another size fails with `sizeMismatch`, never a short
+    /// or padded file. Nil: the server's size is taken.
+    public var expectedSize: UInt64?
 
     /// The upper bound of a range that runs to the end of the export, whatever its size.
     public static let toEnd = UInt64.max
 
     public init(location: ExportLocation, range: Range<UInt64>?, timeout: Duration? = nil,
-                ifRange: String? = nil) {
+                ifRange: String? = nil, expectedSize: UInt64? = nil) {
         self.location = location
         self.range = range
         self.timeout = timeout
         self.ifRange = ifRange
+        self.expectedSize = expectedSize
     }
 }
 

@@ -13,6 +13,9 @@ extension MemoryExportSource {
         case ignoreRange
         /// Both: the whole body from byte 0, broken off after this many bytes.
         case ignoreRangeAndCut(after: Int)
+        /// A 206 that carries at most this many bytes of the range asked for, as RFC 9110
+        /// allows; its head says which.
+        case partial(max: Int)
 
         var ignoresRange: Bool {
             switch self {

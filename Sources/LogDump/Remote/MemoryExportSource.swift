@@ -87,7 +87,8 @@ public final class MemoryExportSource: ExportSource {
         let stillValid = request.ifRange == nil || request.ifRange == export.validator
         if let range = request.range, behaviour.honoursRange, stillValid, !fault.ignoresRange {
             guard range.lowerBound < total else { throw .http(status: 416, code: nil, message: nil) }
-            let end = min(range.upperBound, total)
+            var end = min(range.upperBound, total)
+            if case .partial(let most) = fault { end = min(end, range.lowerBound + UInt64(max(1, most))) }
             body = Int(range.lowerBound)..<Int(end)
             head = ResponseHead(bodyOffset: range.lowerBound, bodyLength: end - range.lowerBound,
                                 totalSize: total, rangeHonoured: true, validator: export.validator)

@@ -16,6 +16,10 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
     case bodyEndedEarly(received: UInt64, promised: UInt64?)
     /// An answer that breaks the protocol: a wrong range, a 206 without Content-Range.
     case badResponse(String)
+    /// The server's answer says or shows a size other than the one the manifest promised
+    /// (`server`: "54 bytes", "more than 1048576 bytes"; `answer`: its status and
+    /// Content-Type). Not retried: the server stands by its size.
+    case sizeMismatch(promised: UInt64, server: String, answer: String)
     /// A later answer carried another version of the export than bytes already delivered:
     /// the two cannot be stitched together.
     case exportChanged(String)
@@ -66,6 +70,8 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
         case .bodyEndedEarly(let received, nil): return "body ended early, after \(received) bytes"
         case .badResponse(let why): return "bad response: \(why)"
         case .exportChanged(let why): return "export changed on the server mid-transfer: \(why)"
+        case .sizeMismatch(let promised, let server, let answer):
+            return "the server's answer (\(answer)) gives the export \(server), the manifest \(promised) bytes: refusing a file of the wrong size"
         case .tokenUnavailable(let why): return "no token: \(why)"
         }
     }

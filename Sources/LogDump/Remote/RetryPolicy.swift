@@ -31,7 +31,7 @@ public struct RetryPolicy: Sendable {
         switch error {
         case .http(let status, _, _, _): return [429, 500, 502, 503, 504].contains(status)
         case .network, .timedOut, .bodyEndedEarly: return true
-        case .badResponse, .exportChanged, .tokenUnavailable: return false
+        case .badResponse, .exportChanged, .sizeMismatch, .tokenUnavailable: return false
         }
     }
 

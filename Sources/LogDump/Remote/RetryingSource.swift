@@ -50,17 +50,23 @@ public final class RetryingSource: ExportSource {
             var attempt = resuming.nextRequest()
             if request.timeout != nil { attempt.timeout = progress.remaining }
             progress.attempts += 1
-            let result = Result { () throws(RemoteError) in try inner.transfer(attempt, into: resuming) }
+            var result = Result { () throws(RemoteError) in try inner.transfer(attempt, into: resuming) }
             permit.release(Self.outcome(of: result))
             if resuming.downstreamStopped || sink.isCancelled { return }
             if let failure = resuming.failure { throw failure }
-            guard case .failure(let error) = result else {
-                if let incomplete = resuming.checkComplete() { throw incomplete }
-                return
+            if case .success = result {
+                switch resuming.completion() {
+                case .done: return
+                case .more: // a 206 brought less than asked: the rest, at once
+                    progress.advanced(to: resuming.delivered, refreshDeadline: request.timeout == nil)
+                    continue
+                case .failed(let error): result = .failure(error)
+                }
             }
+            guard case .failure(let error) = result else { return }
             if resuming.hasWholeBody { return }
-            if resuming.resuming && error.isRangeNotSatisfiable {
-                if let gone = resuming.rangeNotSatisfiable() { throw gone }
+            if error.isRangeNotSatisfiable {
+                if let outcome = resuming.rangeNotSatisfiable(error) { throw outcome }
                 return
             }
             guard policy.isRetryable(error) else { throw error }
@@ -130,15 +136,19 @@ struct RetryProgress {
 
     var elapsed: Duration { .nanoseconds(Int64(MonotonicInstant.now().nanoseconds - started.nanoseconds)) }
 
-    /// An attempt failed; if it delivered bytes, the backoff starts over (and, unless the
-    /// budget is a whole-transfer limit, so does the deadline).
+    /// An attempt failed.
     mutating func failed(with error: RemoteError, delivered: UInt64, refreshDeadline: Bool) {
         lastError = error
-        if delivered > deliveredBefore {
-            deliveredBefore = delivered
-            failuresInARow = 0
-            if refreshDeadline { deadline = MonotonicInstant.now().advanced(by: budget) }
-        }
+        advanced(to: delivered, refreshDeadline: refreshDeadline)
         failuresInARow += 1
+    }
+
+    /// Bytes delivered so far: if more than before, the backoff starts over (and, unless
+    /// the budget is a whole-transfer limit, so does the deadline).
+    mutating func advanced(to delivered: UInt64, refreshDeadline: Bool) {
+        guard delivered > deliveredBefore else { return }
+        deliveredBefore = delivered
+        failuresInARow = 0
+        if refreshDeadline { deadline = MonotonicInstant.now().advanced(by: budget) }
     }
 }
