@@ -53,10 +53,6 @@ enum BlockFile {
         bytes.withUnsafeBytes { hash($0) }
     }
 
-    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-        bytes.withUnsafeBytes { hash($0) }
-    }
-
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         ldfs_xxh3_64(bytes.baseAddress, bytes.count)
     }

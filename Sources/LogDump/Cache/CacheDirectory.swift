@@ -72,7 +72,6 @@ public final class CacheDirectory: Sendable {
 
     var exportsPath: String { "\(path)/exports" }
 
-    func exportPath(_ id: String) -> String { "\(exportsPath)/\(id)" }
     func blockPath(_ id: String, _ index: Int) -> String { "\(exportsPath)/\(id)/\(index).blk" }
     func recordPath(_ id: String) -> String { "\(exportsPath)/\(id)/export.json" }
 
