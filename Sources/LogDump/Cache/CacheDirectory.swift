@@ -70,11 +70,13 @@ public final class CacheDirectory: Sendable {
         close(lockDescriptor) // releases the flock
     }
 
+    /// Paths of the cache's files, for messages: the files are reached by descriptors.
     var exportsPath: String { "\(path)/exports" }
 
     func blockPath(_ id: String, _ index: Int) -> String { "\(exportsPath)/\(id)/\(index).blk" }
     func recordPath(_ id: String) -> String { "\(exportsPath)/\(id)/export.json" }
 
+    /// Names of the cache's files in their directories.
     static let statisticsName = "stats.json"
     static let recordName = "export.json"
     static func blockName(_ index: Int) -> String { "\(index).blk" }
