@@ -1,4 +1,5 @@
-// xxHash (libxxhash-dev): XXH3, the checksum of every cached block.
+// xxHash (libxxhash-dev): XXH3, the checksum of every cached block (keyed with the
+// cache's secret through the `_withSecret` variant).
 #ifndef LOGDUMPFS_CXXHASH_SHIM_H
 #define LOGDUMPFS_CXXHASH_SHIM_H
 #include <xxhash.h>
@@ -11,9 +12,15 @@
 static inline XXH64_hash_t ldfs_xxh3_64(const void *input, size_t length) {
     return XXH3_64bits_dispatch(input, length);
 }
+static inline XXH64_hash_t ldfs_xxh3_64_keyed(const void *input, size_t length, const void *secret, size_t secretLength) {
+    return XXH3_64bits_withSecret_dispatch(input, length, secret, secretLength);
+}
 #else
 static inline XXH64_hash_t ldfs_xxh3_64(const void *input, size_t length) {
     return XXH3_64bits(input, length);
+}
+static inline XXH64_hash_t ldfs_xxh3_64_keyed(const void *input, size_t length, const void *secret, size_t secretLength) {
+    return XXH3_64bits_withSecret(input, length, secret, secretLength);
 }
 #endif
 

@@ -17,13 +17,11 @@ struct CacheCommand: ParsableCommand {
             absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment))
         }
 
-        /// The directory, locked: refused while a mount uses it.
+        /// The cache in the directory, locked: refused while a mount uses it, and when the
+        /// directory is no cache (nothing there is changed).
         func lock(for action: String) throws -> CacheDirectory {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw Preflight.Failure("cache directory \(path) does not exist")
-            }
             do {
-                return try CacheDirectory(path: path)
+                return try CacheDirectory(path: path, creating: false)
             } catch {
                 guard error.isBusy else { throw Preflight.Failure(error.description) }
                 throw Preflight.Failure("cannot \(action) \(path): a mount is using it; unmount it first")

@@ -48,8 +48,9 @@ struct Daemon {
         try mount.run()
     }
 
-    /// The disk cache, locked for this mount. A cache directory in use by another mount
-    /// stops this one; one that cannot be created or written leaves blocks in memory only.
+    /// The disk cache, locked for this mount. A cache directory in use by another mount,
+    /// or refused (not this user's alone, not a cache) stops this one; one that cannot be
+    /// created or written leaves blocks in memory only.
     private func openDiskCache() throws -> DiskBlockCache? {
         guard cacheSize > 0 else { return nil }
         do {
@@ -58,7 +59,7 @@ struct Daemon {
             let usage = disk.usage
             Log.info("cache: \(cacheDirectory), \(usage.blocks) blocks of \(usage.exports) exports, \(usage.bytes) of \(cacheSize) bytes")
             return disk
-        } catch where error.isBusy {
+        } catch where error.kind != .unusable {
             throw Preflight.Failure(error.description)
         } catch {
             Log.warning("\(error); reads go on with blocks cached in memory only")

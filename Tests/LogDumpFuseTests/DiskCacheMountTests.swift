@@ -67,8 +67,9 @@ final class DiskCacheMountTests: MountTestCase {
         XCTAssertEqual(harness.daemonLines(containing: "failed its check"), [])
     }
 
-    /// The cache holds other people's log archives: its directory is 0700 (even one that
-    /// existed as 0755), its files 0600.
+    /// The cache holds other people's log archives: what it makes is 0700 (directories)
+    /// and 0600 (files). An empty directory that existed as 0755 keeps its mode (never
+    /// chmodded behind the user's back), its exports/ is 0700 all the same.
     func testCacheFilesArePrivate() throws {
         let harness = try makeHarness()
         try harness.writeManifest()
@@ -79,7 +80,7 @@ final class DiskCacheMountTests: MountTestCase {
         assertUnmounts(harness)
 
         let cache = harness.cacheDirectory
-        XCTAssertEqual(String(mode(cache), radix: 8), "700", "mode of \(cache)")
+        XCTAssertEqual(String(mode(cache), radix: 8), "755", "mode of \(cache)")
         XCTAssertEqual(String(mode(cache + "/exports"), radix: 8), "700", "mode of exports/")
         let blocks = harness.blockFiles()
         XCTAssertFalse(blocks.isEmpty)

@@ -4,12 +4,14 @@ import CXXHash
 ///
 ///     0  magic "LDFSBLK1"        8  format version (u32), header size (u32)
 ///     16 block index (u64)       24 data length (u64)
-///     32 XXH3-64 of the data     40 XXH3-64 of the export's identity
+///     32 keyed XXH3-64 of the data
+///     40 XXH3-64 of the export's identity
 ///     48 XXH3-64 of the validator the block was fetched under (0: none)
-///     56 XXH3-64 of bytes 0..<56
+///     56 keyed XXH3-64 of bytes 0..<56
 ///
 /// All little-endian. Checked in full before a block is served: a torn write, a flipped
-/// bit or a file moved to the wrong place reads as "no such block", never as bytes.
+/// bit, a file moved to the wrong place or one written without the cache's key reads as
+/// "no such block", never as bytes.
 enum BlockFile {
     static let headerSize = 64
     static let magic: [UInt8] = Array("LDFSBLK1".utf8)
@@ -22,7 +24,7 @@ enum BlockFile {
         var validator: UInt64
     }
 
-    static func encode(_ header: Header) -> [UInt8] {
+    static func encode(_ header: Header, key: ChecksumKey) -> [UInt8] {
         var bytes = magic
         bytes.reserveCapacity(headerSize)
         append(UInt32(CacheFormat.version), to: &bytes)
@@ -30,28 +32,24 @@ enum BlockFile {
         for value in [header.index, header.length, header.dataHash, header.identity, header.validator] {
             append(value, to: &bytes)
         }
-        append(hash(bytes), to: &bytes)
+        append(bytes.withUnsafeBytes { key.hash($0) }, to: &bytes)
         return bytes
     }
 
     /// The header, if these 64 bytes are one of this format with a good checksum.
-    static func decode(_ bytes: ArraySlice<UInt8>) -> Header? {
+    static func decode(_ bytes: ArraySlice<UInt8>, key: ChecksumKey) -> Header? {
         guard bytes.count >= headerSize else { return nil }
         let base = bytes.startIndex
         guard bytes[base..<(base + 8)].elementsEqual(magic),
               read32(bytes, base + 8) == UInt32(CacheFormat.version),
               read32(bytes, base + 12) == UInt32(headerSize),
-              read64(bytes, base + 56) == hash(bytes[base..<(base + 56)]) else { return nil }
+              read64(bytes, base + 56) == bytes[base..<(base + 56)].withUnsafeBytes({ key.hash($0) }) else { return nil }
         return Header(index: read64(bytes, base + 16), length: read64(bytes, base + 24),
                       dataHash: read64(bytes, base + 32), identity: read64(bytes, base + 40),
                       validator: read64(bytes, base + 48))
     }
 
     static func hash(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { hash($0) }
-    }
-
-    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         bytes.withUnsafeBytes { hash($0) }
     }
 
@@ -76,6 +74,30 @@ enum BlockFile {
 
 /// The on-disk format's version: a cache of another version is discarded whole.
 enum CacheFormat {
-    static let version = 1
-    static let versionFileText = "logdumpfs cache format \(version)\n"
+    static let version = 2
+}
+
+/// The secret a cache's checksums are keyed with: random, made with the cache and kept in
+/// its marker, which only the cache's owner can read. A block written by someone who can
+/// write the directory but not read the key fails its check.
+struct ChecksumKey: Sendable, Equatable {
+    /// XXH3's default secret size.
+    static let size = 192
+    let secret: [UInt8]
+
+    init?(secret: [UInt8]) {
+        guard secret.count == Self.size else { return nil }
+        self.secret = secret
+    }
+
+    /// A new key from the system's random source (getrandom).
+    static func random() -> ChecksumKey {
+        var generator = SystemRandomNumberGenerator()
+        return ChecksumKey(secret: (0..<size).map { _ in generator.next() as UInt8 })!
+    }
+
+    /// XXH3-64 keyed with this secret (the CPU's fastest variant, as `BlockFile.hash`).
+    func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        secret.withUnsafeBytes { ldfs_xxh3_64_keyed(bytes.baseAddress, bytes.count, $0.baseAddress, $0.count) }
+    }
 }

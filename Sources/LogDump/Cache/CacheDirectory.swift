@@ -2,72 +2,85 @@
 import Glibc
 #endif
 
-/// The cache directory's layout, and the lock that keeps a second process out of it:
+/// The cache directory, opened, checked and locked for this process. Its layout:
 ///
 ///     DIR/lock                 flock'd by the mount (or `cache clear`) using it; holds its pid
-///     DIR/VERSION              the format; a directory of another format is emptied
+///     DIR/VERSION              the marker: format and checksum key (CacheMarker)
 ///     DIR/stats.json           statistics of the last run
 ///     DIR/exports/<id>/export.json, <index>.blk, .tmp-*
-public final class CacheDirectory: @unchecked Sendable {
+///
+/// The path is one someone typed, and the daemon runs as root: the directory is used
+/// only through descriptors (`DirectoryHandle`), never through a symbolic link inside it,
+/// and it is refused, never changed, when it is not this user's alone or not a cache.
+public final class CacheDirectory: Sendable {
     public let path: String
+    let root: DirectoryHandle
+    let exports: DirectoryHandle
+    /// What this cache's block checksums are keyed with.
+    let key: ChecksumKey
     private let lockDescriptor: Int32
 
     /// Why the cache directory cannot be used.
     public struct Failure: Error, CustomStringConvertible, Equatable {
+        public enum Kind: Sendable {
+            /// Another process holds the lock.
+            case busy
+            /// Not this user's alone, not a cache, or holding what the cache did not make:
+            /// left as it is, and the mount stops.
+            case refused
+            /// It cannot be created, opened or written: the mount may go on without it.
+            case unusable
+        }
         public let description: String
-        /// Another process holds the lock: a clear user error, not a disk problem.
-        public let isBusy: Bool
+        public let kind: Kind
+        public var isBusy: Bool { kind == .busy }
+
+        init(_ description: String, _ kind: Kind) {
+            self.description = description
+            self.kind = kind
+        }
     }
 
-    /// Creates the directory (0700) if needed and locks it for this process.
-    public init(path: String) throws(Failure) {
-        self.path = path
-        var parent = ""
-        for component in path.split(separator: "/") {
-            parent += "/" + component
-            if let error = Files.makeDirectory(parent) {
-                throw Failure(description: "cache directory \(path): cannot create \(parent): \(error)", isBusy: false)
-            }
+    /// Opens the cache in `path` and locks it for this process. With `creating`, a
+    /// missing or empty directory becomes a new cache (mkdir 0700, then its marker);
+    /// without, only an existing cache is opened. A cache of another format is emptied.
+    public init(path: String, creating: Bool = true) throws(Failure) {
+        if creating { try Self.makeDirectories(path) }
+        let root: DirectoryHandle
+        switch DirectoryHandle.open(path) {
+        case .success(let opened): root = opened
+        case .failure(.noEntry) where !creating:
+            throw Failure("cache directory \(path) does not exist", .unusable)
+        case .failure(let error):
+            throw Failure("cache directory \(path): cannot open it: \(error)", .unusable)
         }
-        chmod(path, 0o700)
-        let fd = open("\(path)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw Failure(description: "cache directory \(path): cannot open its lock file: \(Errno(errno))", isBusy: false)
+        try Self.checkOwnership(root, path)
+        try Self.checkIsCache(root, path, creating: creating)
+        let lock = try Self.lock(root, path)
+        do {
+            let prepared = try CacheScan.prepare(root, path)
+            (self.path, self.root, self.exports, self.key, lockDescriptor) = (path, root, prepared.exports, prepared.key, lock)
+        } catch {
+            close(lock)
+            throw error
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = Self.holder(fd)
-            close(fd)
-            throw Failure(description: "cache directory \(path) is in use by another logdumpfs\(holder.map { " (pid \($0))" } ?? ""): give this mount its own --cache-dir, or unmount the other first",
-                          isBusy: true)
-        }
-        ftruncate(fd, 0)
-        let pid = Array("\(getpid())\n".utf8)
-        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        lockDescriptor = fd
     }
 
     deinit {
         close(lockDescriptor) // releases the flock
     }
 
+    /// Paths of the cache's files, for messages: the files are reached by descriptors.
     var exportsPath: String { "\(path)/exports" }
-    var statisticsPath: String { "\(path)/stats.json" }
-    var versionPath: String { "\(path)/VERSION" }
 
-    func exportPath(_ id: String) -> String { "\(exportsPath)/\(id)" }
     func blockPath(_ id: String, _ index: Int) -> String { "\(exportsPath)/\(id)/\(index).blk" }
     func recordPath(_ id: String) -> String { "\(exportsPath)/\(id)/export.json" }
-    func temporaryPath(_ id: String, _ name: String) -> String {
-        "\(exportsPath)/\(id)/.tmp-\(name)-\(pthread_self())"
-    }
 
-    /// The pid written in a lock file held by someone else.
-    private static func holder(_ fd: Int32) -> Int? {
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return nil }
-        return Int(String(decoding: buffer[..<count], as: UTF8.self).trimmingWhitespace())
-    }
+    /// Names of the cache's files in their directories.
+    static let statisticsName = "stats.json"
+    static let recordName = "export.json"
+    static func blockName(_ index: Int) -> String { "\(index).blk" }
+    static func temporaryName(_ name: String) -> String { ".tmp-\(name)-\(pthread_self())" }
 
     /// The default place: /var/cache/logdumpfs for root, else $XDG_CACHE_HOME/logdumpfs
     /// or ~/.cache/logdumpfs.

@@ -10,26 +10,37 @@ public struct CacheSummary: Sendable {
     /// The last (or current) run's statistics, if it saved any.
     public var statistics: CacheStatistics?
 
+    /// Read through descriptors, following no link inside the directory.
     public static func read(_ path: String) -> CacheSummary {
         var summary = CacheSummary()
-        summary.bytesOnDisk = allocatedBytes(path)
-        let exportsPath = "\(path)/exports"
-        for id in Files.list(exportsPath) {
-            summary.exports += 1
-            summary.blocks += Files.list("\(exportsPath)/\(id)").filter { $0.hasSuffix(".blk") }.count
+        guard case .success(let root) = DirectoryHandle.open(path) else { return summary }
+        summary.bytesOnDisk = allocatedBytes(root)
+        if case .success(let exports) = root.subdirectory("exports") {
+            for id in exports.list() {
+                guard case .success(let export) = exports.subdirectory(id) else { continue }
+                summary.exports += 1
+                summary.blocks += export.list().filter { $0.hasSuffix(".blk") }.count
+            }
         }
-        if case .success(let bytes) = Files.read("\(path)/stats.json", limit: 1 << 20) {
+        if case .success(let bytes) = root.read(CacheDirectory.statisticsName, limit: 1 << 20) {
             summary.statistics = try? JSONDecoder().decode(CacheStatistics.self, from: Data(bytes))
         }
         return summary
     }
 
-    private static func allocatedBytes(_ path: String) -> Int {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return 0 }
-        var total = Int(info.st_blocks) * 512
-        if info.st_mode & S_IFMT == S_IFDIR {
-            for name in Files.list(path) { total += allocatedBytes("\(path)/\(name)") }
+    /// What `du` counts: the directory's blocks and those of everything below it on the
+    /// same filesystem.
+    private static func allocatedBytes(_ directory: DirectoryHandle) -> Int {
+        let own = directory.status()
+        var total = Int(own.st_blocks) * 512
+        for name in directory.list() {
+            guard let info = directory.status(name) else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                guard info.st_dev == own.st_dev, case .success(let child) = directory.subdirectory(name) else { continue }
+                total += allocatedBytes(child)
+            } else {
+                total += Int(info.st_blocks) * 512
+            }
         }
         return total
     }

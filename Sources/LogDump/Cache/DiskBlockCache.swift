@@ -63,14 +63,12 @@ public final class DiskBlockCache: Sendable {
         }
     }
 
-    /// Opens (and if needed empties, when of another format) the cache in `directory`,
-    /// indexes what it holds and evicts down to `capacity`.
+    /// Indexes what the cache in `directory` holds and evicts down to `capacity`.
     public init(directory: CacheDirectory, capacity: Int, blockSize: Int) {
         self.directory = directory
         self.capacity = capacity
         self.blockSize = blockSize
         self.state = Mutex(State())
-        CacheScan.prepare(directory)
         let found = CacheScan.index(directory)
         state.withLock { state in
             for (id, record) in found.exports {
@@ -118,11 +116,11 @@ public final class DiskBlockCache: Sendable {
             _ = state.withLock { forget(diskKey, &$0) }
             return nil
         case .failure(let error):
-            drop(diskKey, key, because: "cannot read it: \(error)")
+            drop(diskKey, key, because: Self.unreadable(error))
             return nil
         case .success(let file):
             if let problem = Self.check(file.header, file.body, index: key.index, identity: expected.identity,
-                                        validator: expected.validator, blockSize: blockSize) {
+                                        validator: expected.validator, blockSize: blockSize, key: directory.key) {
                 drop(diskKey, key, because: problem)
                 return nil
             }
@@ -130,29 +128,9 @@ public final class DiskBlockCache: Sendable {
         }
     }
 
-    private func readBlockFile(_ id: String, _ index: Int) -> Result<(header: [UInt8], body: Block), Errno> {
-        Files.map(directory.blockPath(id, index), headerSize: BlockFile.headerSize,
-                  limit: BlockFile.headerSize + blockSize)
-    }
-
     public func contains(_ key: BlockKey) -> Bool {
         let diskKey = DiskKey(export: id(key.location), index: key.index)
         return state.withLock { $0.blocks.contains(diskKey) }
-    }
-
-    /// Why a block file may not be served, or nil when it may.
-    static func check(_ headerBytes: [UInt8], _ data: Block, index: Int, identity: UInt64, validator: UInt64,
-                      blockSize: Int) -> String? {
-        guard let header = BlockFile.decode(headerBytes[...]) else { return "its header is damaged" }
-        let length = data.count
-        guard header.index == UInt64(index) else { return "it holds block \(header.index)" }
-        guard header.length == UInt64(length), length <= blockSize else {
-            return "it holds \(length) bytes where its header says \(header.length)"
-        }
-        guard header.identity == identity else { return "it belongs to another export" }
-        guard header.validator == validator else { return "it was fetched before the export changed" }
-        guard header.dataHash == BlockFile.hash(data.bytes) else { return "its checksum does not match" }
-        return nil
     }
 
     private func drop(_ diskKey: DiskKey, _ key: BlockKey, because problem: String) {
@@ -188,13 +166,12 @@ public final class DiskBlockCache: Sendable {
             }
             state.reserved += charge
             return BlockFile.Header(index: UInt64(key.index), length: UInt64(block.count),
-                                    dataHash: BlockFile.hash(block.bytes), identity: export.identity,
+                                    dataHash: directory.key.hash(block.bytes), identity: export.identity,
                                     validator: Self.validatorHash(validator))
         }
         guard let header else { return }
-        let failure = BlockFile.encode(header).withUnsafeBytes { header in
-            Files.writeAtomically([header, block.bytes], to: directory.blockPath(id, key.index),
-                                  temporary: directory.temporaryPath(id, String(key.index)))
+        let failure = BlockFile.encode(header, key: directory.key).withUnsafeBytes { header in
+            write([header, block.bytes], to: CacheDirectory.blockName(key.index), inExport: id)
         }
         state.withLock { state in
             state.reserved -= charge
@@ -223,9 +200,9 @@ public final class DiskBlockCache: Sendable {
             switch readBlockFile(key.export, key.index) {
             case .success(let file):
                 problem = Self.check(file.header, file.body, index: key.index, identity: identity,
-                                     validator: validator, blockSize: blockSize)
+                                     validator: validator, blockSize: blockSize, key: directory.key)
             case .failure(let error):
-                problem = "cannot read it: \(error)"
+                problem = Self.unreadable(error)
             }
             guard let problem else { continue }
             bad += 1
@@ -269,7 +246,7 @@ public final class DiskBlockCache: Sendable {
             let stale = state.blocks.keys { $0.export == id }
             for key in stale {
                 state.blocks.remove(key)
-                unlink(directory.blockPath(id, key.index))
+                removeBlockFile(id, key.index)
             }
             state.exports[id]?.blocks = 0
             state.exports[id]?.record.validator = validator
@@ -295,8 +272,8 @@ public final class DiskBlockCache: Sendable {
             return state.statistics
         }
         guard let data = try? JSONEncoder().encode(statistics) else { return }
-        _ = Files.writeAtomically(Array(data), to: directory.statisticsPath,
-                                  temporary: "\(directory.statisticsPath).tmp-\(getpid())")
+        _ = directory.root.writeAtomically(Array(data), to: CacheDirectory.statisticsName,
+                                           temporary: "\(CacheDirectory.statisticsName).tmp-\(getpid())")
     }
 
     /// Bytes charged now (never above `capacity`), blocks, exports.
@@ -333,8 +310,8 @@ public final class DiskBlockCache: Sendable {
     /// the disk refuses (it stays in memory, unsaved).
     private func saveExport(_ id: String, _ state: inout State) -> Bool {
         guard state.exports[id]?.unsaved == true else { return true }
-        if let error = Files.makeDirectory(directory.exportPath(id)) ?? saveRecord(id, &state) {
-            Files.remove(directory.exportPath(id))
+        if let error = directory.exports.makeDirectory(id) ?? saveRecord(id, &state) {
+            directory.exports.remove(id)
             writeFailed(error, &state)
             return false
         }
@@ -363,7 +340,7 @@ public final class DiskBlockCache: Sendable {
     @discardableResult
     private func forget(_ key: DiskKey, _ state: inout State) -> Bool {
         guard state.blocks.remove(key) != nil else { return false }
-        unlink(directory.blockPath(key.export, key.index))
+        removeBlockFile(key.export, key.index)
         state.exports[key.export]?.blocks -= 1
         removeIfEmpty(key.export, &state)
         return true
@@ -375,15 +352,14 @@ public final class DiskBlockCache: Sendable {
     }
 
     private func removeExport(_ id: String, _ state: inout State) {
-        Files.remove(directory.exportPath(id))
+        directory.exports.remove(id)
         state.exports[id] = nil
     }
 
     @discardableResult
     private func saveRecord(_ id: String, _ state: inout State) -> Errno? {
         guard let record = state.exports[id]?.record, let data = try? JSONEncoder().encode(record) else { return .invalid }
-        return Files.writeAtomically(Array(data), to: directory.recordPath(id),
-                                     temporary: directory.temporaryPath(id, "record"))
+        return data.withUnsafeBytes { write([$0], to: CacheDirectory.recordName, inExport: id) }
     }
 
     /// After a failed write: warn once, count it, and stop writing for a while.

@@ -5,9 +5,18 @@ import Glibc
 /// The few file operations the disk cache needs, on plain POSIX calls: errors come back
 /// as an Errno, and nothing here throws away what errno said.
 enum Files {
-    /// The whole file, or the errno that stopped reading it.
+    /// The whole file at `path`, or the errno that stopped reading it (EINVAL: larger
+    /// than `limit`).
     static func read(_ path: String, limit: Int) -> Result<[UInt8], Errno> {
-        withOpenFile(path, sizes: 0...limit) { fd, size in
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(Errno(errno)) }
+        defer { close(fd) }
+        return read(fd, limit: limit)
+    }
+
+    /// The whole open file `fd`, or the errno that stopped reading it.
+    static func read(_ fd: Int32, limit: Int) -> Result<[UInt8], Errno> {
+        withSize(fd, in: 0...limit) { size in
             var bytes = [UInt8](repeating: 0, count: size)
             if let error = bytes.withUnsafeMutableBytes({ readFully(fd, into: $0, at: 0) }) { return .failure(error) }
             return .success(bytes)
@@ -22,9 +31,9 @@ enum Files {
     /// of the read below, not as SIGBUS later. Otherwise (pages the disk did not give,
     /// no more mappings allowed by vm.max_map_count, `mapping` false in tests) the rest is
     /// read into a buffer.
-    static func map(_ path: String, headerSize: Int, limit: Int,
+    static func map(_ fd: Int32, headerSize: Int, limit: Int,
                     mapping: Bool = true) -> Result<(header: [UInt8], body: Block), Errno> {
-        withOpenFile(path, sizes: headerSize...limit) { fd, size in
+        withSize(fd, in: headerSize...limit) { size in
             if mapping, let base = mmap(nil, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0), base != MAP_FAILED {
                 if isResident(base, size) {
                     let header = Array(UnsafeRawBufferPointer(start: base, count: headerSize))
@@ -52,16 +61,13 @@ enum Files {
         return pages.allSatisfy { $0 & 1 == 1 }
     }
 
-    /// Opens `path` and calls `body` with it and its size, if the size is in `sizes`.
-    private static func withOpenFile<T>(_ path: String, sizes: ClosedRange<Int>,
-                                        _ body: (Int32, Int) -> Result<T, Errno>) -> Result<T, Errno> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(Errno(errno)) }
-        defer { close(fd) }
+    /// Calls `body` with the size of `fd`, if the size is in `sizes` (else EINVAL).
+    private static func withSize<T>(_ fd: Int32, in sizes: ClosedRange<Int>,
+                                    _ body: (Int) -> Result<T, Errno>) -> Result<T, Errno> {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(Errno(errno)) }
         guard sizes.contains(Int(info.st_size)) else { return .failure(.invalid) }
-        return body(fd, Int(info.st_size))
+        return body(Int(info.st_size))
     }
 
     private static func readFully(_ fd: Int32, into bytes: UnsafeMutableRawBufferPointer, at offset: Int) -> Errno? {
@@ -75,29 +81,18 @@ enum Files {
         return nil
     }
 
-    /// Writes `parts` to a new file at `temporary` (mode 0600), then renames it to `path`:
-    /// readers see the old file or the whole new one, never a part.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String) -> Errno? {
-        bytes.withUnsafeBytes { writeAtomically([$0], to: path, temporary: temporary) }
-    }
-
-    static func writeAtomically(_ parts: [UnsafeRawBufferPointer], to path: String, temporary: String) -> Errno? {
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return Errno(errno) }
-        var failure: Errno?
-        outer: for part in parts {
+    /// Writes `parts` one after another to `fd`.
+    static func write(_ parts: [UnsafeRawBufferPointer], to fd: Int32) -> Errno? {
+        for part in parts {
             var done = 0
             while done < part.count {
-                let count = write(fd, part.baseAddress! + done, part.count - done)
+                let count = Glibc.write(fd, part.baseAddress! + done, part.count - done)
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { failure = Errno(count < 0 ? errno : EIO); break outer }
+                guard count > 0 else { return Errno(count < 0 ? errno : EIO) }
                 done += count
             }
         }
-        if close(fd) != 0 && failure == nil { failure = Errno(errno) }
-        if failure == nil && rename(temporary, path) != 0 { failure = Errno(errno) }
-        if failure != nil { unlink(temporary) }
-        return failure
+        return nil
     }
 
     /// Creates a directory readable by its owner only; an existing one is fine.
@@ -110,6 +105,11 @@ enum Files {
     static func list(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
+        return names(dir)
+    }
+
+    /// The names an open directory stream reads, without "." and "..".
+    static func names(_ dir: OpaquePointer) -> [String] {
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) {
@@ -120,15 +120,13 @@ enum Files {
         return names
     }
 
-    /// Removes a file or a whole tree; what does not exist is fine.
+    /// Removes a file or a whole tree (walked by descriptors, following no symbolic link
+    /// below `path`); what does not exist is fine.
     static func remove(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            for name in list(path) { remove("\(path)/\(name)") }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
+        let slash = path.lastIndex(of: "/")
+        let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard !name.isEmpty, case .success(let directory) = DirectoryHandle.open(parent) else { return }
+        directory.remove(name)
     }
 }
