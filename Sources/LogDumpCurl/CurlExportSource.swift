@@ -98,7 +98,7 @@ public final class CurlExportSource: ExportSource {
         if transfer.stoppedBySink { return }
         if let status = transfer.headers.status, status >= 200, !transfer.isSuccess {
             // Known status: an error body cut short (or too long) does not change it.
-            let body = ErrorBody(status: status, body: transfer.errorBody).redacting(token)
+            let body = ErrorBody(status: status, body: transfer.errorBody, redacting: token)
             throw .http(status: status, code: body.code, message: body.message,
                         retryAfter: transfer.headers.retryAfter.flatMap { RetryAfter.parse($0) })
         }
