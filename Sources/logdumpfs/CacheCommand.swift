@@ -20,13 +20,13 @@ struct CacheCommand: ParsableCommand {
         /// The directory, locked: refused while a mount uses it.
         func lock(for action: String) throws -> CacheDirectory {
             guard FileManager.default.fileExists(atPath: path) else {
-                throw Preflight.Failure("cache directory \(path) does not exist")
+                throw Preflight.Failure("cache directory \(path.escapedForLog()) does not exist")
             }
             do {
                 return try CacheDirectory(path: path)
             } catch {
                 guard error.isBusy else { throw Preflight.Failure(error.description) }
-                throw Preflight.Failure("cannot \(action) \(path): a mount is using it; unmount it first")
+                throw Preflight.Failure("cannot \(action) \(path.escapedForLog()): a mount is using it; unmount it first")
             }
         }
     }
@@ -60,7 +60,7 @@ struct CacheCommand: ParsableCommand {
         func run() throws {
             let directory = try location.lock(for: "verify")
             guard let block = ByteCount.parse(blockSize), block > 0 else {
-                throw Preflight.Failure("--block-size \(blockSize): not a size")
+                throw Preflight.Failure("--block-size \(blockSize.escapedForLog()): not a size")
             }
             let cache = DiskBlockCache(directory: directory, capacity: Int.max / 2, blockSize: block)
             let (checked, bad) = cache.verifyAll()
