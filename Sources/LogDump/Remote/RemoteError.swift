@@ -22,6 +22,9 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No token to send: its file, command or identity service failed (the message says
     /// which and why, never the token or a password).
     case tokenUnavailable(String)
+    /// The server's certificate cannot be verified (unknown CA, wrong name, expired): no
+    /// retry cures that, the operator must (the message names the endpoint and --ca-file).
+    case tls(String)
 
     /// 401/403 and no token -> EACCES, 404 -> ENOENT, a changed export -> ESTALE;
     /// everything else (429, 5xx, network) -> EIO.
@@ -67,6 +70,7 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badResponse(let why): return "bad response: \(why)"
         case .exportChanged(let why): return "export changed on the server mid-transfer: \(why)"
         case .tokenUnavailable(let why): return "no token: \(why)"
+        case .tls(let why): return "TLS failed: \(why)"
         }
     }
 }
