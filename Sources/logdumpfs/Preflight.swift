@@ -62,6 +62,9 @@ enum Preflight {
                 return source
             case .iam(let login):
                 let credentials = try iamCredentials(login)
+                if let warning = EndpointCheck.cleartextWarning([login.endpoint], sending: "the IAM password") {
+                    Log.warning(warning)
+                }
                 do throws(RemoteError) {
                     let source = try IAMTokenSource(credentials, options: curl)
                     Log.info("token: from \(credentials), renewed before it expires and after a 401")
