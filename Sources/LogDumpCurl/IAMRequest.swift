@@ -66,12 +66,12 @@ struct IAMRequest {
             throw .badResponse("IAM answered 201 without token.expires_at in its body")
         }
         guard let expires = Timestamp.parseRFC3339(times.expires_at) else {
-            throw .badResponse("IAM's expires_at \"\(times.expires_at.prefix(64))\" is not an RFC 3339 time")
+            throw .badResponse("IAM's expires_at \(times.expires_at.quotedForLog(limit: 64)) is not an RFC 3339 time")
         }
         let issued = times.issued_at.flatMap(Timestamp.parseRFC3339) ?? now
         let lifetime = expires.since(issued)
         guard lifetime > .zero else {
-            throw .badResponse("IAM issued a token that has already expired (expires_at \(times.expires_at))")
+            throw .badResponse("IAM issued a token that has already expired (expires_at \(times.expires_at.escapedForLog()))")
         }
         return IssuedToken(value: token, lifetime: lifetime)
     }

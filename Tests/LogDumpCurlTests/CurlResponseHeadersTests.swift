@@ -1,3 +1,4 @@
+import LogDump
 @testable import LogDumpCurl
 import XCTest
 
@@ -52,6 +53,16 @@ final class CurlResponseHeadersTests: XCTestCase {
         XCTAssertEqual(body.message?.contains("SECRET"), false)
         let raw = ErrorBody(status: 429, body: Array("slow\r\nFORGED\u{1b}[31m".utf8) + [0xFF, 0xC2, 0x9B], redacting: "")
         XCTAssertEqual(raw.message, #"slow\r\nFORGED\e[31m\xff\xc2\x9b"#)
+    }
+
+    func testIAMTimesAreQuotedEscaped() {
+        let request = IAMRequest(IAMCredentials(endpoint: Endpoint(validated: "https://iam.example.com"), user: "u",
+                                                domain: "d", project: "p", password: "pw"))
+        let answer = CurlExchange.Answer(status: 201, headers: ["x-subject-token": "t"],
+                                         body: Array(#"{"token": {"expires_at": "soon\n\u001b[2J"}}"#.utf8))
+        XCTAssertThrowsError(try request.token(from: answer, now: Timestamp(seconds: 0), password: "pw")) { error in
+            XCTAssertEqual("\(error)", #"bad response: IAM's expires_at "soon\n\e[2J" is not an RFC 3339 time"#)
+        }
     }
 
     func testHostOfURLHasNoPathOrCredentials() {
