@@ -7,12 +7,12 @@ import Synchronization
 /// What a mount checks of its manifest's endpoints at start, so that the operator learns
 /// of a problem before the first read: an `http://` endpoint off this machine (the token
 /// crosses the network in clear), and, in the background, an `https://` endpoint whose
-/// certificate does not verify (one TLS handshake, no request). It never
-/// blocks or fails the mount; reads report the same problems on their own.
+/// certificate does not verify (one TLS handshake, no request). It never blocks or fails
+/// the mount; reads report the same problems on their own.
 public final class EndpointCheck: Sendable {
     private let stopped = Mutex(false)
 
-    /// One request's limit, connecting included: a slow endpoint must not outlive the mount by much.
+    /// One handshake's limit, connecting included: a slow endpoint must not keep the check long.
     static let timeout: Duration = .seconds(5)
 
     private init() {}
@@ -31,7 +31,7 @@ public final class EndpointCheck: Sendable {
         return check
     }
 
-    /// Ends the check after its request in flight (which its timeout bounds).
+    /// Ends the check after the handshake in flight (which `timeout` bounds).
     public func stop() { stopped.withLock { $0 = true } }
 
     private func checkTLS(of locations: [ExportLocation], options: CurlOptions) {
