@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "LogDumpTestSupport", dependencies: ["LogDump"], path: "Tests/LogDumpTestSupport"),
         .testTarget(name: "LogDumpTests", dependencies: ["LogDump", "LogDumpTestSupport"]),
         .testTarget(name: "LogDumpCurlTests", dependencies: ["LogDump", "LogDumpCurl", "LogDumpEmulator", "LogDumpTestSupport"]),
-        .testTarget(name: "LogDumpFuseTests", dependencies: ["LogDump", "LogDumpEmulator"]),
+        .testTarget(name: "LogDumpFuseTests", dependencies: ["LogDump", "LogDumpEmulator", "LogDumpTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,8 +14,8 @@ struct CurlExchange {
     /// Bodies are kept this far; an identity service's answer is a few KiB.
     static let bodyLimit = 1 << 20
 
-    /// POSTs `body` to `url`; a transport failure is .network or .timedOut, any status an
-    /// Answer. `body` may hold a secret: it goes to curl only, never into an error.
+    /// POSTs `body` to `url`; a transport failure is .network, .tls or .timedOut, any
+    /// status an Answer. `body` may hold a secret: it goes to curl only, never into an error.
     static func post(_ body: String, to url: String, headers: [String], timeout: Duration,
                      on handle: CurlHandle) throws(RemoteError) -> Answer {
         var list: UnsafeMutablePointer<curl_slist>? = nil
@@ -40,12 +40,10 @@ struct CurlExchange {
         handle.setString(CURLOPT_COPYPOSTFIELDS, "")  // curl's copy held the body: drop it
         handle.setLong(CURLOPT_TIMEOUT_MS, 0)
         install(on: handle, context: nil)
-        let host = CurlExportSource.host(of: url)
         switch code {
         case CURLE_OK where collector.answer.status > 0: return collector.answer
-        case CURLE_OK: throw .badResponse("no HTTP status from \(host)")
-        case CURLE_OPERATION_TIMEDOUT: throw .timedOut("\(handle.errorText(code)) (\(host))")
-        default: throw .network("\(handle.errorText(code)) (\(host))")
+        case CURLE_OK: throw .badResponse("no HTTP status from \(CurlExportSource.host(of: url))")
+        default: throw handle.failure(code, url: url)
         }
     }
 

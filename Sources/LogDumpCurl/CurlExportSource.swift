@@ -98,23 +98,20 @@ public final class CurlExportSource: ExportSource {
         if transfer.stoppedBySink { return }
         if let status = transfer.headers.status, status >= 200, !transfer.isSuccess {
             // Known status: an error body cut short (or too long) does not change it.
-            let body = ErrorBody(status: status, body: transfer.errorBody).redacting(token)
+            let body = ErrorBody(status: status, body: transfer.errorBody, redacting: token)
             throw .http(status: status, code: body.code, message: body.message,
                         retryAfter: transfer.headers.retryAfter.flatMap { RetryAfter.parse($0) })
         }
-        let host = Self.host(of: url)
         switch code {
         case CURLE_OK:
             break
-        case CURLE_OPERATION_TIMEDOUT:
-            throw .timedOut("\(handle.errorText(code)) (\(host))")
         case CURLE_PARTIAL_FILE:
             throw shortBody(transfer) ?? .bodyEndedEarly(received: transfer.bodyBytes, promised: nil)
         default:
-            throw .network("\(handle.errorText(code)) (\(host))")
+            throw handle.failure(code, url: url)
         }
         guard transfer.isSuccess else {
-            throw .badResponse("no HTTP status from \(host)")
+            throw .badResponse("no HTTP status from \(Self.host(of: url))")
         }
         if transfer.head == nil {  // an empty body: nothing triggered begin yet
             guard transfer.beginSink() else {

@@ -55,10 +55,11 @@ final class CurlHandle: @unchecked Sendable {
         expectOK(code, "curl_easy_setopt(string)")
     }
 
-    /// The text curl left in CURLOPT_ERRORBUFFER, else curl_easy_strerror's.
+    /// The text curl left in CURLOPT_ERRORBUFFER, else curl_easy_strerror's; escaped, as
+    /// it may quote what the server sent (a certificate's names, a status line).
     func errorText(_ code: CURLcode) -> String {
         let text = String(cString: errorBuffer)
-        return text.isEmpty ? String(cString: curl_easy_strerror(code)) : text
+        return (text.isEmpty ? String(cString: curl_easy_strerror(code)) : text).escapedForLog()
     }
 
     deinit {

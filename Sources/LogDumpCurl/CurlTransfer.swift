@@ -87,7 +87,7 @@ final class CurlTransfer {
         // Identity was asked for (CURLOPT_ACCEPT_ENCODING) and curl decodes nothing:
         // an encoded body is other bytes than the archive's.
         if let encoding = headers.encoding {
-            throw .badResponse("the body came with Content-Encoding \(encoding.prefix(100)) although identity was asked for: its bytes are not the export's")
+            throw .badResponse("the body came with Content-Encoding \(encoding.escapedForLog(limit: 100)) although identity was asked for: its bytes are not the export's")
         }
         guard headers.status == 206 else {
             let length = headers.contentLength

@@ -3,9 +3,12 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import LogDump
 
 /// What a non-2xx body says: CloudDC's JSON `{"error_code", "error_msg"}`, or for 429 a
 /// plain string. Anything else is ignored: the status alone then tells what happened.
+/// Both are the server's text, so they are kept escaped and cut (LogText): every message
+/// and log line that quotes them is safe, and a secret the server echoes is taken out first.
 struct ErrorBody {
     var code: String?
     var message: String?
@@ -28,24 +31,21 @@ struct ErrorBody {
         }
     }
 
-    init(status: Int, body: [UInt8]) {
+    /// `secret` (the token sent, or a password) is replaced by `<token>` should the server
+    /// echo it: it must never reach a message. It goes before the cut, so no part of it
+    /// can survive at the end of a shortened text either.
+    init(status: Int, body: [UInt8], redacting secret: String) {
+        func shown(_ text: [UInt8]) -> String {
+            LogText.escaping(secret.isEmpty ? text : text.replacing(Array(secret.utf8), with: Array("<token>".utf8)))
+        }
         if let json = try? JSONDecoder().decode(JSONShape.self, from: Data(body)),
            json.error_code != nil || json.error_msg != nil {
-            code = json.error_code?.value
-            message = json.error_msg?.value
+            code = json.error_code.map { shown(Array($0.value.utf8)) }
+            message = json.error_msg.map { shown(Array($0.value.utf8)) }
         } else if status == 429 {
-            let text = String(decoding: body, as: UTF8.self)
-            let trimmed = text[...].trimmingSpaces
-            message = trimmed.isEmpty ? nil : String(trimmed.prefix(200))
+            let isSpace = { (byte: UInt8) in byte == 0x20 || (0x09...0x0D).contains(byte) }
+            let trimmed = body.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+            message = trimmed.isEmpty ? nil : shown(Array(trimmed))
         }
-    }
-
-    /// Takes out the token, should a server echo it: it must never reach a message.
-    func redacting(_ token: String) -> ErrorBody {
-        guard !token.isEmpty else { return self }
-        var copy = self
-        copy.code = code?.replacing(token, with: "<token>")
-        copy.message = message?.replacing(token, with: "<token>")
-        return copy
     }
 }

@@ -56,7 +56,7 @@ struct IAMRequest {
     /// IAM echo it).
     func token(from answer: CurlExchange.Answer, now: Timestamp, password: String) throws(RemoteError) -> IssuedToken {
         guard answer.status == 201 else {
-            let error = ErrorBody(status: answer.status, body: answer.body).redacting(password)
+            let error = ErrorBody(status: answer.status, body: answer.body, redacting: password)
             throw .http(status: answer.status, code: error.code, message: error.message)
         }
         guard let token = answer.headers["x-subject-token"], !token.isEmpty else {
@@ -66,12 +66,12 @@ struct IAMRequest {
             throw .badResponse("IAM answered 201 without token.expires_at in its body")
         }
         guard let expires = Timestamp.parseRFC3339(times.expires_at) else {
-            throw .badResponse("IAM's expires_at \"\(times.expires_at.prefix(64))\" is not an RFC 3339 time")
+            throw .badResponse("IAM's expires_at \(times.expires_at.quotedForLog(limit: 64)) is not an RFC 3339 time")
         }
         let issued = times.issued_at.flatMap(Timestamp.parseRFC3339) ?? now
         let lifetime = expires.since(issued)
         guard lifetime > .zero else {
-            throw .badResponse("IAM issued a token that has already expired (expires_at \(times.expires_at))")
+            throw .badResponse("IAM issued a token that has already expired (expires_at \(times.expires_at.escapedForLog()))")
         }
         return IssuedToken(value: token, lifetime: lifetime)
     }

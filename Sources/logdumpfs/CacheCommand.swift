@@ -24,7 +24,7 @@ struct CacheCommand: ParsableCommand {
                 return try CacheDirectory(path: path, creating: false)
             } catch {
                 guard error.isBusy else { throw Preflight.Failure(error.description) }
-                throw Preflight.Failure("cannot \(action) \(path): a mount is using it; unmount it first")
+                throw Preflight.Failure("cannot \(action) \(path.escapedForLog()): a mount is using it; unmount it first")
             }
         }
     }
@@ -58,7 +58,7 @@ struct CacheCommand: ParsableCommand {
         func run() throws {
             let directory = try location.lock(for: "verify")
             guard let block = ByteCount.parse(blockSize), block > 0 else {
-                throw Preflight.Failure("--block-size \(blockSize): not a size")
+                throw Preflight.Failure("--block-size \(blockSize.escapedForLog()): not a size")
             }
             let cache = DiskBlockCache(directory: directory, capacity: Int.max / 2, blockSize: block)
             let (checked, bad) = cache.verifyAll()

@@ -45,6 +45,8 @@ struct Daemon {
             mount.unmount()
         }
         defer { loader.shutdown() }
+        let endpointCheck = EndpointCheck.start(manifest.entries, options: curlOptions)
+        defer { endpointCheck.stop() }
         try mount.run()
     }
 

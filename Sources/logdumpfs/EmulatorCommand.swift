@@ -126,7 +126,7 @@ struct EmulatorCommand: ParsableCommand {
         if faults.hasPrefix("@") {
             let path = String(faults.dropFirst())
             do { json = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw Preflight.Failure("--faults \(faults): cannot read it: \((error as NSError).localizedDescription)")
+                throw Preflight.Failure("--faults \(faults.escapedForLog()): cannot read it: \((error as NSError).localizedDescription)")
             }
         }
         do throws(InvalidFaultPlan) {

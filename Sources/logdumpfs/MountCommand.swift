@@ -116,10 +116,10 @@ struct MountCommand: ParsableCommand {
             mountOptions = try MountOptions.parse(options, defaults: Ownership(uid: getuid(), gid: getgid()))
         } catch { throw Preflight.Failure(error.description) }
         guard let memory = ByteCount.parse(memoryLimit), memory > 0 else {
-            throw Preflight.Failure("--memory-limit \(memoryLimit): not a size (say 256M or 1G)")
+            throw Preflight.Failure("--memory-limit \(memoryLimit.escapedForLog()): not a size (say 256M or 1G)")
         }
         guard let block = ByteCount.parse(blockSize), block >= 4096, block <= 64 << 20 else {
-            throw Preflight.Failure("--block-size \(blockSize): give a size from 4K to 64M")
+            throw Preflight.Failure("--block-size \(blockSize.escapedForLog()): give a size from 4K to 64M")
         }
         guard (1...256).contains(maxConnections) else {
             throw Preflight.Failure("--max-connections \(maxConnections): give 1 to 256")
@@ -128,14 +128,14 @@ struct MountCommand: ParsableCommand {
         // written to disk; the rest caches and reads ahead.
         let inFlight = 2 * maxConnections * block
         guard memory >= inFlight + 2 * block else {
-            throw Preflight.Failure("--memory-limit \(memoryLimit) must hold 2 x --max-connections + 2 blocks of --block-size \(blockSize): at least \(inFlight + 2 * block) bytes")
+            throw Preflight.Failure("--memory-limit \(memoryLimit.escapedForLog()) must hold 2 x --max-connections + 2 blocks of --block-size \(blockSize.escapedForLog()): at least \(inFlight + 2 * block) bytes")
         }
         guard let cacheBytes = ByteCount.parse(cacheSize) else {
-            throw Preflight.Failure("--cache-size \(cacheSize): not a size (say 512M or 20G, or 0 for no disk cache)")
+            throw Preflight.Failure("--cache-size \(cacheSize.escapedForLog()): not a size (say 512M or 20G, or 0 for no disk cache)")
         }
         let minimum = DiskBlockCache.minimumCapacity(blockSize: block)
         guard cacheBytes == 0 || cacheBytes >= minimum else {
-            throw Preflight.Failure("--cache-size \(cacheSize) is too small for blocks of \(blockSize): give at least \(minimum) bytes, or 0 for no disk cache")
+            throw Preflight.Failure("--cache-size \(cacheSize.escapedForLog()) is too small for blocks of \(blockSize.escapedForLog()): give at least \(minimum) bytes, or 0 for no disk cache")
         }
         guard stallTimeout > 0 else { throw Preflight.Failure("--stall-timeout must be at least 1 second") }
         guard retryDeadline >= 0 else { throw Preflight.Failure("--retry-deadline must be 0 (no retries) or more seconds") }

@@ -14,20 +14,20 @@ enum Preflight {
     static func checkMountpoint(_ path: String) throws(Failure) {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw Failure("mountpoint \(path): \(String(cString: strerror(errno))); create an empty directory there first")
+            throw Failure("mountpoint \(path.escapedForLog()): \(String(cString: strerror(errno))); create an empty directory there first")
         }
-        guard info.st_mode & S_IFMT == S_IFDIR else { throw Failure("mountpoint \(path) is not a directory") }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw Failure("mountpoint \(path.escapedForLog()) is not a directory") }
         guard let dir = opendir(path) else {
-            throw Failure("mountpoint \(path): cannot list it: \(String(cString: strerror(errno)))")
+            throw Failure("mountpoint \(path.escapedForLog()): cannot list it: \(String(cString: strerror(errno)))")
         }
         defer { closedir(dir) }
         if geteuid() != 0 && access(path, W_OK) != 0 {
-            throw Failure("no permission to mount on \(path): fusermount3 needs you to have write access to it")
+            throw Failure("no permission to mount on \(path.escapedForLog()): fusermount3 needs you to have write access to it")
         }
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             if name != "." && name != ".." {
-                throw Failure("mountpoint \(path) is not empty (it holds \(name)); mount on an empty directory")
+                throw Failure("mountpoint \(path.escapedForLog()) is not empty (it holds \(name.escapedForLog())); mount on an empty directory")
             }
         }
     }
@@ -54,14 +54,17 @@ enum Preflight {
                 return StaticToken(token)
             case .file(let path):
                 let source = try FileToken(path: absolute(path))
-                Log.info("token: from \(source.path), read again when it changes and after a 401")
+                Log.info("token: from \(source.path.escapedForLog()), read again when it changes and after a 401")
                 return source
             case .command(let command):
                 let source = try CommandToken(command: command)
-                Log.info("token: from the command \"\(command)\", run again after a 401")
+                Log.info("token: from the command \(command.quotedForLog()), run again after a 401")
                 return source
             case .iam(let login):
                 let credentials = try iamCredentials(login)
+                if let warning = EndpointCheck.cleartextWarning([login.endpoint], sending: "the IAM password") {
+                    Log.warning(warning)
+                }
                 do throws(RemoteError) {
                     let source = try IAMTokenSource(credentials, options: curl)
                     Log.info("token: from \(credentials), renewed before it expires and after a 401")
@@ -103,19 +106,19 @@ enum Preflight {
     static func secretLine(file: String, option: String, what: String) throws(Failure) -> String {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw Failure("\(option) \(file): cannot read it: \((error as NSError).localizedDescription)")
+            throw Failure("\(option) \(file.escapedForLog()): cannot read it: \((error as NSError).localizedDescription)")
         }
         let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !secret.isEmpty else { throw Failure("\(option) \(file) is empty") }
+        guard !secret.isEmpty else { throw Failure("\(option) \(file.escapedForLog()) is empty") }
         guard !secret.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else {
-            throw Failure("\(option) \(file): the \(what) must be one line")
+            throw Failure("\(option) \(file.escapedForLog()): the \(what) must be one line")
         }
         return secret
     }
 
     static func checkReadable(_ path: String, what: String) throws(Failure) {
         guard access(path, R_OK) == 0 else {
-            throw Failure("\(what) \(path): \(String(cString: strerror(errno)))")
+            throw Failure("\(what) \(path.escapedForLog()): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -47,6 +47,30 @@ final class CommandLineTests: MountTestCase {
         assertRefused(["mount", bad, harness.mountpoint], saying: "field \"colour\": unknown field")
     }
 
+    /// A manifest's text is quoted cut and escaped: one short line, whatever the file holds.
+    func testHugeManifestKeyGivesAShortError() throws {
+        let bad = "\(harness.directory)/bad.json"
+        let key = String(repeating: "k", count: 100_000)
+        try #"{"exports": [{"project_id": "p", "server_id": "s", "export_id": "e", "\#(key)": 1}]}"#
+            .write(toFile: bad, atomically: false, encoding: .utf8)
+        let result = assertRefused(["mount", bad, harness.mountpoint], saying: "more bytes)")
+        XCTAssertLessThan(result.stderr.utf8.count + result.stdout.count, 1000, String(result.stderr.prefix(500)))
+    }
+
+    func testPasswordInAnEndpointURLIsNeverShown() throws {
+        let bad = "\(harness.directory)/bad.json"
+        try #"{"endpoint": "https://backup:hunter2@clouddc.example.com", "exports": []}"#
+            .write(toFile: bad, atomically: false, encoding: .utf8)
+        let manifest = assertRefused(["mount", bad, harness.mountpoint], saying: "\"https://***@clouddc.example.com\"")
+        let iam = assertRefused(["mount", harness.manifestPath, harness.mountpoint,
+                                 "--iam-endpoint", "https://backup:hunter2@iam.example.com", "--iam-user", "u",
+                                 "--iam-domain", "d", "--iam-project", "p"],
+                                extra: ["LOGDUMPFS_IAM_PASSWORD": "pw"], saying: "--iam-endpoint https://***@iam.example.com")
+        for result in [manifest, iam] {
+            XCTAssertFalse((result.stderr + result.stdoutText).contains("hunter2"), "\(result)")
+        }
+    }
+
     func testManifestNotJSON() throws {
         let bad = "\(harness.directory)/bad.json"
         try "{\"exports\": [".write(toFile: bad, atomically: false, encoding: .utf8)

@@ -30,10 +30,12 @@ final class CommandLineValueTests: XCTestCase {
             ("umask=1777", "-o umask=1777: must be at most 777 (octal)"),
             ("gid", "-o gid needs a value"),
             ("rw", "-o rw: unknown mount option"),
+            ("x\u{1b}[2J" + String(repeating: "y", count: 100_000), #"-o x\e[2Jyyy"#),
         ]
         for (list, expected) in cases {
             XCTAssertThrowsError(try MountOptions.parse([list], defaults: Ownership(uid: 0, gid: 0)), list) { error in
-                XCTAssertTrue("\(error)".hasPrefix(expected), "\(list): \(error)")
+                XCTAssertTrue("\(error)".hasPrefix(expected), "\(list.prefix(100)): \(String(describing: error).prefix(300))")
+                XCTAssertLessThan("\(error)".utf8.count, 400, "\(list.prefix(100))")
             }
         }
     }
@@ -82,7 +84,8 @@ final class TokenOptionsTests: XCTestCase {
             (options { iam(&$0) }, [:], "IAM login needs a password (--iam-password-file FILE or LOGDUMPFS_IAM_PASSWORD) too"),
             (options { iam(&$0); $0.iamDomain = nil }, password, "IAM login needs --iam-domain too"),
             (options { iam(&$0); $0.iamEndpoint = "ftp://iam" }, password, "--iam-endpoint ftp://iam: not an http(s) URL"),
-            (options { iam(&$0); $0.iamEndpoint = "https://user:pw@iam" }, password, "--iam-endpoint: not an http(s) URL (no credentials"),
+            (options { iam(&$0); $0.iamEndpoint = "https://user:hunter2@iam" }, password,
+             "--iam-endpoint https://***@iam: not an http(s) URL (no credentials"),
             (options { iam(&$0); $0.iamUser = " " }, password, "--iam-user is empty"),
             (options { $0.command = "" }, [:], "--token-command is empty"),
         ]

@@ -14,7 +14,7 @@ final class CommandTokenTests: TokenTestCase {
         let error = remoteError { () throws(RemoteError) in try CommandToken(command: command) }
         let text = (error?.description ?? "no error")
         XCTAssertEqual(error?.errno, .accessDenied, text)
-        XCTAssertTrue(text.contains(command), text)
+        XCTAssertTrue(text.contains(command.quotedForLog()), text)
         XCTAssertTrue(text.hasSuffix("exited with status 3: vault: permission denied"), text)
         XCTAssertFalse(text.contains("SECRET-OUT"), text)
     }

@@ -28,6 +28,16 @@ extension Endpoint {
         return Endpoint(validated: "\(scheme)://\(hostPort)" + String(decoding: path, as: UTF8.self))
     }
 
+    /// `text` as a message may quote it: with anything before an `@` in place of
+    /// credentials shown as `***` (`https://***@host/`), since a URL refused for its
+    /// userinfo must not print the password it holds.
+    public static func redactingCredentials(_ text: String) -> String {
+        guard let at = text.lastIndex(of: "@") else { return text }
+        let start = text.firstRange(of: "://").map(\.upperBound) ?? text.startIndex
+        guard start <= at else { return "***" + text[at...] }
+        return text[..<start] + "***" + text[at...]
+    }
+
     /// `host[:port]` with host a DNS name / IPv4 address or a bracketed IPv6 literal.
     private static func parseAuthority(_ authority: [UInt8]) -> String? {
         var host: [UInt8]

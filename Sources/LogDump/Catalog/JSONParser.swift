@@ -71,7 +71,7 @@ struct JSONParser {
             }
             if duplicate {
                 offset = keyStart
-                throw failure("duplicate key \"\(key)\"")
+                throw failure("duplicate key \(key.quotedForLog())")
             }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw failure("expected ':' after key") }

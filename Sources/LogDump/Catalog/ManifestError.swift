@@ -33,14 +33,17 @@ public struct ManifestError: Error, Sendable, CustomStringConvertible, Equatable
     }
 
     public var description: String {
-        var parts = [origin]
+        var parts = [origin.escapedForLog()]
         if let line, let column { parts.append("line \(line), column \(column)") }
         if let index {
             let entry = "exports[\(index)]"
             parts.append(key.map { "\(entry) (\($0))" } ?? entry)
-            // Inside an entry, name the field relative to it: `field "created_at"`.
+            // Inside an entry, name the field relative to it: `field "created_at"`, or
+            // `field ["a b"]` for a name that is quoted already.
             if let path, path.hasPrefix(entry + ".") {
                 parts.append("field \"\(path.dropFirst(entry.count + 1))\"")
+            } else if let path, path.hasPrefix(entry + "[") {
+                parts.append("field \(path.dropFirst(entry.count))")
             }
         } else if let path {
             parts.append("field \"\(path)\"")

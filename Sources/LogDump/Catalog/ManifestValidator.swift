@@ -167,7 +167,7 @@ struct ManifestValidator {
             return nil
         case .string(let text)?:
             guard let endpoint = Endpoint.parse(text) else {
-                throw error(location, "not an http(s) URL without credentials, query or fragment: \(Self.quoted(text))")
+                throw error(location, "not an http(s) URL without credentials, query or fragment: \(Self.quoted(Endpoint.redactingCredentials(text)))")
             }
             return endpoint
         case let other?:
@@ -175,31 +175,18 @@ struct ManifestValidator {
         }
     }
 
-    /// `exports[2].size`; keys that are not plain identifiers are written `["a b"]`.
+    /// `exports[2].size`; keys that are not plain identifiers are written `["a b"]`, and
+    /// long ones are cut (see LogText).
     static func memberPath(_ parent: String, _ name: String) -> String {
         let plain = !name.isEmpty && name.utf8.allSatisfy {
             ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F
         }
-        if plain { return parent.isEmpty ? name : "\(parent).\(name)" }
+        if plain { return parent.isEmpty ? name.escapedForLog() : "\(parent).\(name.escapedForLog())" }
         return "\(parent)[\(quoted(name))]"
     }
 
-    /// A value as it may appear in a one-line message: quoted, control characters
-    /// escaped, long values shortened.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for (count, scalar) in text.unicodeScalars.enumerated() {
-            if count == 80 { out += "…"; break }
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A value as it may appear in a one-line message: quoted, escaped, cut.
+    static func quoted(_ text: String) -> String { text.quotedForLog() }
 }
 
 /// An ExportKey compared byte for byte: Swift's String equality treats canonically

@@ -19,13 +19,13 @@ public final class CommandToken: TokenSource {
     public func renewed(after rejected: String) throws(RemoteError) -> String {
         try token.refresh(when: { $0 == rejected }) { _ throws(RemoteError) in
             let new = try Self.run(command, timeLimit: timeLimit)
-            Log.info("token command \"\(command)\" gave a new token")
+            Log.info("token command \(command.quotedForLog()) gave a new token")
             return new
         }
     }
 
     private static func run(_ command: String, timeLimit: Duration) throws(RemoteError) -> String {
-        let name = "token command \"\(command)\""
+        let name = "token command \(command.quotedForLog())"
         let outcome: ChildProcess.Outcome
         switch ChildProcess.run(shell: command, timeLimit: timeLimit) {
         case .success(let ran): outcome = ran
@@ -50,6 +50,6 @@ public final class CommandToken: TokenSource {
         guard let line = text.split(whereSeparator: \.isNewline).first(where: { !$0.allSatisfy(\.isWhitespace) }) else {
             return ""
         }
-        return ": " + String(line.drop(while: \.isWhitespace).prefix(300))
+        return ": " + line.drop(while: \.isWhitespace).escapedForLog(limit: 300)
     }
 }

@@ -26,7 +26,7 @@ public struct ResponseHead: Sendable, Equatable {
 
     /// `200, Content-Type text/html`: what kind of answer this was, for messages.
     public var summary: String {
-        (rangeHonoured ? "206" : "200") + (contentType.map { ", Content-Type \($0.prefix(100))" } ?? "")
+        (rangeHonoured ? "206" : "200") + (contentType.map { ", Content-Type \($0.escapedForLog(limit: 100))" } ?? "")
     }
 }
 

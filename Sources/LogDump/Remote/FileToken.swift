@@ -28,7 +28,7 @@ public final class FileToken: TokenSource {
         let token: String
         switch Self.read(path) {
         case .success(let text): token = text
-        case .failure(let why): throw .tokenUnavailable("token file \(path) \(why)")
+        case .failure(let why): throw .tokenUnavailable("token file \(path.escapedForLog()) \(why)")
         }
         state = SingleFlight(State(token: token, seen: seen,
                                    nextCheck: MonotonicInstant.now().advanced(by: checkInterval)))
@@ -56,11 +56,11 @@ public final class FileToken: TokenSource {
         new.seen = seen
         switch Self.read(path) {
         case .success(let token):
-            if old.warned { Log.info("token file \(path) is usable again") }
+            if old.warned { Log.info("token file \(path.escapedForLog()) is usable again") }
             new.token = token
             new.warned = false
         case .failure(let why):
-            if !old.warned { Log.warning("token file \(path) \(why); the last token read stays in use") }
+            if !old.warned { Log.warning("token file \(path.escapedForLog()) \(why); the last token read stays in use") }
             new.warned = true
         }
         return new

@@ -26,6 +26,9 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No token to send: its file, command or identity service failed (the message says
     /// which and why, never the token or a password).
     case tokenUnavailable(String)
+    /// The server's certificate cannot be verified (unknown CA, wrong name, expired): no
+    /// retry cures that, the operator must (the message names the endpoint and --ca-file).
+    case tls(String)
 
     /// 401/403 and no token -> EACCES, 404 -> ENOENT, a changed export -> ESTALE;
     /// everything else (429, 5xx, network) -> EIO.
@@ -73,6 +76,7 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
         case .sizeMismatch(let promised, let server, let answer):
             return "the server's answer (\(answer)) gives the export \(server), the manifest \(promised) bytes: refusing a file of the wrong size"
         case .tokenUnavailable(let why): return "no token: \(why)"
+        case .tls(let why): return "TLS failed: \(why)"
         }
     }
 }

@@ -26,12 +26,13 @@ public struct RetryPolicy: Sendable {
     /// What another attempt may cure: throttling, a server error that passes, a network
     /// that fails (a server that is down comes back), a stall, a body cut short. Not:
     /// 401/403 (the token source renews tokens, not retries) or no token at all, 404, 416
-    /// and other 4xx, an answer that breaks the protocol, an export that changed.
+    /// and other 4xx, an answer that breaks the protocol, an export that changed, a
+    /// certificate that cannot be verified.
     public func isRetryable(_ error: RemoteError) -> Bool {
         switch error {
         case .http(let status, _, _, _): return [429, 500, 502, 503, 504].contains(status)
         case .network, .timedOut, .bodyEndedEarly: return true
-        case .badResponse, .exportChanged, .sizeMismatch, .tokenUnavailable: return false
+        case .badResponse, .exportChanged, .sizeMismatch, .tokenUnavailable, .tls: return false
         }
     }
 

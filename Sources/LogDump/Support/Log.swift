@@ -3,6 +3,8 @@ import Glibc
 #endif
 
 /// The daemon's log: one line per event on standard error. Never pass a token here.
+/// Text from outside belongs in a message escaped (see LogText); as a last defence, each
+/// message is kept to one line of at most `lineLimit` bytes whatever it holds.
 public enum Log {
     public enum Level: Int, Sendable, Comparable {
         case debug, info, warning, error
@@ -16,6 +18,9 @@ public enum Log {
             }
         }
     }
+
+    /// Bytes of a message beyond this are cut (with a marker saying how many).
+    static let lineLimit = 8192
 
     /// Set once at start, before any thread logs.
     nonisolated(unsafe) public static var threshold: Level = .info
@@ -35,7 +40,7 @@ public enum Log {
         let stamp = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
             + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
             + ".\(pad(now.tv_nsec / 1_000_000, 3))Z"
-        let line = "\(stamp) logdumpfs \(level.label): \(message())\n"
+        let line = "\(stamp) logdumpfs \(level.label): \(LogText.oneLine(message(), limit: lineLimit))\n"
         line.withCString { _ = Glibc.write(2, $0, strlen($0)) } // one write: lines don't interleave
     }
 

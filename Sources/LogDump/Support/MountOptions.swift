@@ -23,14 +23,14 @@ public struct MountOptions: Sendable, Equatable {
                 case ("gid", let value?): options.ownership.gid = try number(value, option: name, radix: 10)
                 case ("umask", let value?):
                     let mask = try number(value, option: name, radix: 8)
-                    guard mask <= 0o777 else { throw MountOptionError("-o umask=\(value): must be at most 777 (octal)") }
+                    guard mask <= 0o777 else { throw MountOptionError("-o umask=\(value.escapedForLog()): must be at most 777 (octal)") }
                     options.ownership.umask = mask
                 case ("allow_other", nil): options.allowOther = true
                 case ("ro", nil), ("default_permissions", nil): break
                 case ("uid", nil), ("gid", nil), ("umask", nil):
                     throw MountOptionError("-o \(name) needs a value, as in -o \(name)=...")
                 default:
-                    throw MountOptionError("-o \(item): unknown mount option (known: uid=N, gid=N, umask=OOO, allow_other, ro, default_permissions)")
+                    throw MountOptionError("-o \(item.escapedForLog()): unknown mount option (known: uid=N, gid=N, umask=OOO, allow_other, ro, default_permissions)")
                 }
             }
         }
@@ -39,7 +39,7 @@ public struct MountOptions: Sendable, Equatable {
 
     private static func number(_ text: String, option: String, radix: Int) throws(MountOptionError) -> UInt32 {
         guard let value = UInt32(text, radix: radix) else {
-            throw MountOptionError("-o \(option)=\(text): not a\(radix == 8 ? "n octal" : "") number")
+            throw MountOptionError("-o \(option)=\(text.escapedForLog()): not a\(radix == 8 ? "n octal" : "") number")
         }
         return value
     }

@@ -72,8 +72,8 @@ public struct TokenOptions: Sendable, Equatable {
             throw MountOptionError("IAM login needs \(Self.list(missing)) too")
         }
         guard let endpoint = Endpoint.parse(iamEndpoint) else {
-            let shown = iamEndpoint.contains("@") ? "" : " \(iamEndpoint)"  // userinfo may hold a password
-            throw MountOptionError("--iam-endpoint\(shown): not an http(s) URL (no credentials, query or fragment)")
+            let shown = Endpoint.redactingCredentials(iamEndpoint).escapedForLog()  // userinfo may hold a password
+            throw MountOptionError("--iam-endpoint \(shown): not an http(s) URL (no credentials, query or fragment)")
         }
         return IAMLogin(endpoint: endpoint, user: iamUser, domain: iamDomain, project: iamProject,
                         passwordFile: iamPasswordFile)
