@@ -68,7 +68,7 @@ public final class TieredBlockCache: BlockCache {
         let dropped = disk?.noteValidator(validator, for: location) ?? 0
         guard previous != validator && (previous != nil || dropped > 0) else { return false }
         memory.drop(location)
-        Log.warning("\(location.key) changed on the server (now \(validator)): dropped its cached blocks")
+        Log.warning("\(location.key) changed on the server (now \(validator.escapedForLog(limit: 100))): dropped its cached blocks")
         return true
     }
 

@@ -193,7 +193,8 @@ final class ResumingSink: TransferSink {
     /// Why `head` is not the version of the export `first` was, if it is not.
     private static func versionChange(from first: ResponseHead, to head: ResponseHead) -> String? {
         if first.validator != head.validator {
-            return "validator \(first.validator ?? "none") became \(head.validator ?? "none")"
+            let quoted = { (validator: String?) in validator?.escapedForLog(limit: 100) ?? "none" }
+            return "validator \(quoted(first.validator)) became \(quoted(head.validator))"
         }
         if let before = first.totalSize, let now = head.totalSize, before != now {
             return "size \(before) became \(now)"
