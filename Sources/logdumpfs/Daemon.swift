@@ -44,6 +44,7 @@ struct Daemon {
             mount.unmount()
         }
         defer { loader.shutdown() }
+        defer { fileSystem.stop() }
         try mount.run()
     }
 
