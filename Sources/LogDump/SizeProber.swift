@@ -40,21 +40,25 @@ public final class SizeProber: @unchecked Sendable {
     /// exports next to it) unless that was done or failed lately. Blocks until the probe
     /// answers or its deadline passes; nil when no size is known by then.
     public func size(of location: ExportLocation, siblings: () -> [ExportLocation]) -> UInt64? {
-        var deadline = monitor.withLock { waitingDeadline(for: location) }
-        if deadline == nil {
-            let others = siblings()
-            deadline = monitor.withLock {
-                if let deadline = waitingDeadline(for: location) { return deadline }
-                let deadline = MonotonicInstant.now().advanced(by: timeout)
-                ask(location, deadline: deadline, urgently: true)
-                for other in others where needsProbe(other) { ask(other, deadline: deadline, urgently: false) }
-                startThreads()
-                return deadline
-            }
-        }
+        let deadline = monitor.withLock { pendingDeadline(of: location) }
+            ?? startProbes(of: location, siblings: siblings())
         return monitor.withLock {
-            _ = monitor.wait(until: deadline!) { stopped || !probes[location].isPending }
+            _ = monitor.wait(until: deadline) { stopped || !probes[location].isPending }
             return knownSize(location)
+        }
+    }
+
+    /// Asks for probes of `location` and of those `siblings` that need one; returns
+    /// `location`'s deadline.
+    private func startProbes(of location: ExportLocation, siblings: [ExportLocation]) -> MonotonicInstant {
+        monitor.withLock {
+            // Another lookup may have asked meanwhile.
+            if let deadline = pendingDeadline(of: location) { return deadline }
+            let deadline = MonotonicInstant.now().advanced(by: timeout)
+            ask(location, deadline: deadline, urgently: true)
+            for sibling in siblings where needsProbe(sibling) { ask(sibling, deadline: deadline, urgently: false) }
+            startThreads()
+            return deadline
         }
     }
 
@@ -93,7 +97,7 @@ public final class SizeProber: @unchecked Sendable {
     /// When a lookup of `location` stops waiting: now, when its size is known or its
     /// probe failed lately; its probe's deadline while that is pending (a waiting probe
     /// moves ahead of its siblings); nil when it needs a new probe.
-    private func waitingDeadline(for location: ExportLocation) -> MonotonicInstant? {
+    private func pendingDeadline(of location: ExportLocation) -> MonotonicInstant? {
         if stopped { return .now() }
         switch probes[location] {
         case .waiting(let deadline)?:

@@ -56,7 +56,7 @@ final class SizeProbeTests: XCTestCase {
         XCTAssertGreaterThan(source.mostAtOnce, 1, "probes ran one at a time")
 
         // The failures are remembered: the next listing costs no wait and no request.
-        XCTAssertTrue(source.waitUntilIdle(), "probes still running long after their deadline")
+        XCTAssertTrue(source.waitUntilDone(10), "probes still running long after their deadline")
         let requests = source.requests
         XCTAssertEqual(requests, 10, "each export probed once")
         let (_, again) = try lookUpAll(fs, directory)
@@ -71,7 +71,8 @@ final class SizeProbeTests: XCTestCase {
         let (fs, loader) = makeFileSystem(entries(20), source: source, probeTimeout: .seconds(5))
         defer { fs.stop(); loader.shutdown() }
         let directory = try exportsDirectory(fs)
-        _ = try fs.lookup(parent: directory, name: "e7.tar.gz")
+        XCTAssertEqual(try fs.lookup(parent: directory, name: "e7.tar.gz").size, 10_000)
+        XCTAssertTrue(source.waitUntilDone(20), "one probe per unsized export of the directory, got \(source.requests)")
         XCTAssertTrue(source.waitUntilIdle())
         XCTAssertEqual(source.requests, 20, "one probe per unsized export of the directory")
         let (attributes, _) = try lookUpAll(fs, directory)
@@ -132,6 +133,7 @@ final class ProbeStallingSource: ExportSource, @unchecked Sendable {
 
     func waitUntilRunning(_ count: Int, seconds: TimeInterval = 10) -> Bool { waitUntil(seconds) { self.running >= count } }
     func waitUntilIdle(seconds: TimeInterval = 10) -> Bool { waitUntil(seconds) { self.running == 0 } }
+    func waitUntilDone(_ count: Int) -> Bool { waitUntil(10) { self.started >= count && self.running == 0 } }
 
     private func waitUntil(_ seconds: TimeInterval, _ done: () -> Bool) -> Bool {
         condition.withLock {
