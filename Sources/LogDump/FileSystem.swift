@@ -7,27 +7,29 @@ public final class FileSystem: Sendable {
     public let catalog: Catalog
     public let ownership: Ownership
     private let loader: BlockLoader
-    private let source: any ExportSource
-    private let probeTimeout: Duration
-    /// What probing each unsized file found.
-    private let probes = Mutex<[Inode: Probe]>([:])
-    /// A failed probe is not repeated for this long, so listing many unsized exports of a
-    /// server that is down costs one deadline, not one per file.
-    private let probeRetryDelay: Duration
+    /// Learns the sizes the manifest does not give, one deadline per listing at most.
+    private let prober: SizeProber
     private let openFiles = Mutex(OpenFiles())
     /// Each export's generation when it was last opened: a change since then means the
     /// kernel's page cache may hold old bytes, so the next open drops it.
     private let openedGenerations = Mutex<[Inode: Int]>([:])
 
+    /// A size probe gets `probeTimeout`; a failed one is not repeated for `probeRetryDelay`,
+    /// so a server that is down costs a listing one deadline, not one per file.
     public init(catalog: Catalog, source: any ExportSource, loader: BlockLoader,
                 ownership: Ownership, probeTimeout: Duration = .seconds(5),
                 probeRetryDelay: Duration = .seconds(30)) {
-        self.probeRetryDelay = probeRetryDelay
         self.catalog = catalog
-        self.source = source
         self.loader = loader
         self.ownership = ownership
-        self.probeTimeout = probeTimeout
+        self.prober = SizeProber(source: source, timeout: probeTimeout, retryDelay: probeRetryDelay) { [loader] size, location in
+            loader.learn(size: size, of: location)
+        }
+    }
+
+    /// Stops the size probes, running or waiting: the mount is ending.
+    public func stop() {
+        prober.stop()
     }
 
     public func lookup(parent: Inode, name: String) throws(Errno) -> Attributes {
@@ -92,7 +94,7 @@ public final class FileSystem: Sendable {
                               size: 4096, links: UInt32(2 + subdirectories),
                               uid: ownership.uid, gid: ownership.gid, mtime: node.mtime, sizeKnown: true)
         case .file:
-            let size = node.entry.flatMap { exportSize(of: node.inode, entry: $0, probing: probing) }
+            let size = node.entry.flatMap { exportSize(of: node, entry: $0, probing: probing) }
             return Attributes(inode: node.inode, kind: .file, mode: ownership.fileMode,
                               size: size ?? 0, links: 1,
                               uid: ownership.uid, gid: ownership.gid, mtime: node.mtime,
@@ -100,41 +102,23 @@ public final class FileSystem: Sendable {
         }
     }
 
-    /// The manifest's size, else a probed one (probing on first lookup), else what reading
-    /// has shown.
-    private func exportSize(of inode: Inode, entry: ExportEntry, probing: Bool) -> UInt64? {
+    /// The manifest's size, else what reading or a probe has shown (probing, with the
+    /// file's unsized siblings, on lookup).
+    private func exportSize(of node: CatalogNode, entry: ExportEntry, probing: Bool) -> UInt64? {
         if let size = entry.size { return size }
-        let learned = loader.learnedSize(of: entry.location)
-        if let learned { return learned }
-        switch probes.withLock({ $0[inode] }) {
-        case .answered(let size)?:
-            return size ?? learned
-        case .failed(let until)? where !probing || MonotonicInstant.now() < until:
-            return learned
-        case nil where !probing:
-            return learned
-        default:
-            break
-        }
-        do {
-            let size = try source.probeSize(entry.location, timeout: probeTimeout)
-            probes.withLock { $0[inode] = .answered(size) }
-            if let size { loader.learn(size: size, of: entry.location) }
-            if size == nil { Log.info("\(entry.key): the server gives no size; reads stream to the end") }
-            return size ?? learned
-        } catch {
-            probes.withLock { $0[inode] = .failed(retryAfter: MonotonicInstant.now().advanced(by: probeRetryDelay)) }
-            Log.warning("probing the size of \(entry.key) failed: \(error); not trying again for \(probeRetryDelay)")
-            return learned
+        if let learned = loader.learnedSize(of: entry.location) { return learned }
+        guard probing else { return prober.knownSize(of: entry.location) }
+        return prober.size(of: entry.location) { unsizedSiblings(of: node) }
+    }
+
+    /// The exports in `node`'s directory whose size is not known yet, itself included.
+    private func unsizedSiblings(of node: CatalogNode) -> [ExportLocation] {
+        (catalog.children(of: node.parent) ?? []).compactMap { sibling in
+            guard let entry = sibling.entry, entry.size == nil,
+                  loader.learnedSize(of: entry.location) == nil else { return nil }
+            return entry.location
         }
     }
-}
-
-/// The outcome of probing an export's size.
-private enum Probe {
-    /// The server answered; nil when it gave no size.
-    case answered(UInt64?)
-    case failed(retryAfter: MonotonicInstant)
 }
 
 /// One line of a directory listing.

@@ -38,15 +38,15 @@ struct Daemon {
         var settings = MountSettings()
         settings.allowOther = mountOptions.allowOther
         settings.debug = fuseDebug
-        let mount = FuseMount(fileSystem: fileSystem, mountpoint: mountpoint, settings: settings,
-                              whenEnding: { loader.shutdown() })
+        let endpointCheck = EndpointCheck.start(manifest.entries, options: curlOptions)
+        // Everything that may wait on the network stops as soon as the session ends.
+        let stop: @Sendable () -> Void = { endpointCheck.stop(); fileSystem.stop(); loader.shutdown() }
+        let mount = FuseMount(fileSystem: fileSystem, mountpoint: mountpoint, settings: settings, whenEnding: stop)
         signals.start { signal in
             Log.info("got \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"): unmounting \(mountpoint)")
             mount.unmount()
         }
-        defer { loader.shutdown() }
-        let endpointCheck = EndpointCheck.start(manifest.entries, options: curlOptions)
-        defer { endpointCheck.stop() }
+        defer { stop() }
         try mount.run()
     }
 

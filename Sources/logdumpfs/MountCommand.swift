@@ -11,17 +11,7 @@ struct MountCommand: ParsableCommand {
         discussion: """
         Runs until unmounted: press Ctrl-C, send SIGTERM, or run `fusermount3 -u MOUNTPOINT`.
 
-        The X-Auth-Token comes from one source, renewed without a remount:
-          --token-file PATH    read again when the file changes, and after a 401
-          --token-command CMD  run by /bin/sh -c at start and after a 401;
-                               its output is the token
-          --iam-endpoint URL --iam-user U --iam-domain D --iam-project P
-                               and the password in --iam-password-file FILE
-                               or LOGDUMPFS_IAM_PASSWORD: tokens from Huawei
-                               IAM, renewed before they expire and after a 401
-        With none of them, the environment variable LOGDUMPFS_TOKEN (never
-        renewed). Tokens and passwords are never logged nor passed on a
-        command line.
+        \(tokenFlagsHelp)
 
         Examples:
           LOGDUMPFS_TOKEN=... logdumpfs mount exports.json /mnt/logs
@@ -37,31 +27,8 @@ struct MountCommand: ParsableCommand {
     @Argument(help: "An empty directory to mount on.")
     var mountpoint: String
 
-    @Option(help: "A file holding the X-Auth-Token, read again when it changes.")
-    var tokenFile: String?
-
-    @Option(help: ArgumentHelp("A shell command that prints the X-Auth-Token, run again after a 401.",
-                               valueName: "command"))
-    var tokenCommand: String?
-
-    @Option(help: ArgumentHelp("Huawei IAM, e.g. https://iam.cn-east-3.myhuaweicloud.com: tokens by password.",
-                               valueName: "url"))
-    var iamEndpoint: String?
-
-    @Option(help: "The IAM user's name.")
-    var iamUser: String?
-
-    @Option(help: "The IAM user's domain (account) name.")
-    var iamDomain: String?
-
-    @Option(help: "The project the IAM token is scoped to, by name (e.g. cn-east-3).")
-    var iamProject: String?
-
-    @Option(help: "A file holding the IAM password (else LOGDUMPFS_IAM_PASSWORD is used).")
-    var iamPasswordFile: String?
-
-    @Option(help: "A CA bundle (PEM) to trust for a private CA; TLS is always verified.")
-    var caFile: String?
+    @OptionGroup(title: "Token and TLS")
+    var server: ServerFlags
 
     @Option(name: .customShort("o"), parsing: .singleValue,
             help: ArgumentHelp("Mount options, comma-separated: uid=N, gid=N, umask=OOO, allow_other.",
@@ -106,11 +73,7 @@ struct MountCommand: ParsableCommand {
         do { manifest = try Manifest.load(contentsOf: self.manifest) } catch { throw Preflight.Failure("\(error)") }
         try Preflight.checkMountpoint(mountpoint)
         try Preflight.checkFuseDevice()
-        let tokenChoice: TokenOptions.Choice
-        do { tokenChoice = try tokenOptions.choice(environment: ProcessInfo.processInfo.environment) } catch {
-            throw Preflight.Failure(error.description)
-        }
-        if let caFile { try Preflight.checkReadable(caFile, what: "--ca-file") }
+        let tokenChoice = try server.tokenChoice()
         let mountOptions: MountOptions
         do {
             mountOptions = try MountOptions.parse(options, defaults: Ownership(uid: getuid(), gid: getgid()))
@@ -140,7 +103,7 @@ struct MountCommand: ParsableCommand {
         guard stallTimeout > 0 else { throw Preflight.Failure("--stall-timeout must be at least 1 second") }
         guard retryDeadline >= 0 else { throw Preflight.Failure("--retry-deadline must be 0 (no retries) or more seconds") }
         var curl = CurlOptions()
-        curl.caFile = caFile
+        curl.caFile = server.caFile
         curl.stallTimeout = .seconds(stallTimeout)
         var loader = LoaderOptions()
         loader.blockSize = block
@@ -156,13 +119,6 @@ struct MountCommand: ParsableCommand {
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
                       cacheSize: cacheBytes, loaderOptions: loader,
                       retryPolicy: RetryPolicy(deadline: .seconds(retryDeadline)), fuseDebug: fuseDebug)
-    }
-}
-
-extension MountCommand {
-    var tokenOptions: TokenOptions {
-        TokenOptions(file: tokenFile, command: tokenCommand, iamEndpoint: iamEndpoint, iamUser: iamUser,
-                     iamDomain: iamDomain, iamProject: iamProject, iamPasswordFile: iamPasswordFile)
     }
 }
 

@@ -77,6 +77,13 @@ final class CommandLineTests: MountTestCase {
         assertRefused(["mount", bad, harness.mountpoint], saying: "invalid JSON")
     }
 
+    /// An endless file is refused at once, not read until memory runs out.
+    func testEndlessManifest() {
+        let sentence = "/dev/zero: must be a regular file, not a character device"
+        assertRefused(["check", "/dev/zero"], saying: sentence)
+        assertRefused(["mount", "/dev/zero", harness.mountpoint], saying: sentence)
+    }
+
     func testMountpointMissing() {
         assertRefused(["mount", harness.manifestPath, "\(harness.directory)/nodir"], saying: "No such file or directory")
     }

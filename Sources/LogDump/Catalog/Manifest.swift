@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The export manifest: the local JSON file that says which exports the tree shows
 /// (CloudDC has no call that lists a server's exports).
 ///
@@ -39,15 +35,17 @@ public struct Manifest: Sendable {
     }
 
     /// Reads and parses a manifest file; errors are labelled with its path as given.
+    /// A file that is not a regular one, or holds more than `ManifestFile.maximumSize`
+    /// (1 GiB), is refused without reading it all.
     public static func load(contentsOf path: String) throws(ManifestError) -> Manifest {
-        let origin = path
-        let bytes: [UInt8]
-        do {
-            bytes = try readFile(path)
-        } catch {
-            throw ManifestError(origin: origin, message: "cannot read: \(error)")
+        try load(contentsOf: path, limit: ManifestFile.maximumSize)
+    }
+
+    static func load(contentsOf path: String, limit: Int) throws(ManifestError) -> Manifest {
+        switch ManifestFile.contents(of: path, limit: limit) {
+        case .success(let bytes): return try parse(bytes, origin: path)
+        case .failure(let problem): throw ManifestError(origin: path, message: "\(problem)")
         }
-        return try parse(bytes, origin: origin)
     }
 
     /// Parses manifest JSON; `origin` (a file name) labels every error message.
@@ -60,27 +58,5 @@ public struct Manifest: Sendable {
                                 message: "invalid JSON: \(error.message)")
         }
         return try ManifestValidator(origin: origin).validate(document)
-    }
-
-    /// The whole file, by POSIX calls (errors as strerror text, no Foundation).
-    private static func readFile(_ path: String) throws(Errno) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Errno(errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw Errno(errno) }
-        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw Errno.isDirectory }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(max(info.st_size, 0)))
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Errno(errno)
-            }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
     }
 }

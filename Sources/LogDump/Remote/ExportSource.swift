@@ -84,20 +84,42 @@ public protocol ExportSource: Sendable {
 extension ExportSource {
     /// Learns an export's size from the head of a one-byte ranged GET (Content-Range's
     /// total, or Content-Length when Range is ignored); nil when the server gives none.
-    public func probeSize(_ location: ExportLocation, timeout: Duration) throws(RemoteError) -> UInt64? {
-        let sink = HeadOnlySink()
+    /// Once `isCancelled` turns true the probe stops within about a second (its answer is
+    /// then meaningless).
+    public func probeSize(_ location: ExportLocation, timeout: Duration,
+                          isCancelled: @escaping @Sendable () -> Bool = { false }) throws(RemoteError) -> UInt64? {
+        try probe(location, timeout: timeout, isCancelled: isCancelled)?.size
+    }
+
+    /// What the head of a one-byte ranged GET says of an export; nil when the transfer
+    /// stopped before a head (on cancellation).
+    public func probe(_ location: ExportLocation, timeout: Duration,
+                      isCancelled: @escaping @Sendable () -> Bool = { false }) throws(RemoteError) -> ProbedExport? {
+        let sink = HeadOnlySink(isCancelled: isCancelled)
         do {
             try transfer(TransferRequest(location: location, range: 0..<1, timeout: timeout), into: sink)
         } catch let error where error.isRangeNotSatisfiable {
-            return 0 // no byte 0: an empty export
+            return ProbedExport(size: 0, validator: nil, rangeHonoured: true) // no byte 0: an empty export
         }
-        return sink.head?.totalSize
+        return sink.head.map { ProbedExport(size: $0.totalSize, validator: $0.validator, rangeHonoured: $0.rangeHonoured) }
     }
+}
+
+/// What a probe learned of an export from the head of its answer.
+public struct ProbedExport: Sendable, Equatable {
+    /// The export's whole size; nil when the server gives none.
+    public var size: UInt64?
+    /// ETag, else Last-Modified.
+    public var validator: String?
+    public var rangeHonoured: Bool
 }
 
 /// Keeps the head and stops the transfer before the body.
 private final class HeadOnlySink: TransferSink {
     var head: ResponseHead?
+    private let cancelled: @Sendable () -> Bool
+    init(isCancelled: @escaping @Sendable () -> Bool) { cancelled = isCancelled }
     func begin(_ head: ResponseHead) -> Bool { self.head = head; return false }
     func receive(_ bytes: UnsafeRawBufferPointer) -> Bool { false }
+    var isCancelled: Bool { cancelled() }
 }
