@@ -34,6 +34,19 @@ final class ManifestParsingTests: XCTestCase {
         XCTAssertEqual(entry.endpoint.url, "https://e.example")
     }
 
+    /// A server's name is kept as written; control characters and non-strings are refused.
+    func testServerNameIsOptionalText() throws {
+        let named = try parseManifest(oneEntry(validIDs + #", "server_name": "rack 3 / db-01 (é)""#))
+        XCTAssertEqual(named.entries[1].serverName, "rack 3 / db-01 (é)")
+        XCTAssertNil(try parseManifest(oneEntry(validIDs + #", "server_name": null"#)).entries[1].serverName)
+        for (value, problem) in [(#""a\nb""#, "control characters"), ("7", "must be a string"), (#""""#, "must not be empty")] {
+            XCTAssertThrowsError(try parseManifest(oneEntry(validIDs + #", "server_name": "# + value))) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("field \"server_name\"") && text.contains(problem), text)
+            }
+        }
+    }
+
     func testNullTopLevelEndpointMeansNoDefault() throws {
         let manifest = try parseManifest(#"{"endpoint": null, "exports": [{"project_id": "p", "server_id": "s", "export_id": "e", "endpoint": "http://h"}]}"#)
         XCTAssertNil(manifest.endpoint)

@@ -19,7 +19,8 @@
 ///   size is probed on first lookup;
 /// - `created_at`: optional RFC 3339 time with zone, e.g. `2026-11-01T08:00:00Z`,
 ///   `2026-11-01T16:00:00.250+08:00`; the file's mtime (the epoch when absent);
-/// - `endpoint`: optional, overrides the default for this entry.
+/// - `endpoint`: optional, overrides the default for this entry;
+/// - `server_name`: optional, the server's name for people (no control characters).
 ///
 /// `null` for an optional field means absent. Unknown fields, duplicate keys and
 /// duplicate entries are errors, so a typo cannot silently hide an export.

@@ -6,7 +6,8 @@ struct ManifestValidator {
     /// Longest ID in UTF-8 bytes: `<export_id>.tar.gz` must fit NAME_MAX (255).
     static let maxIDBytes = 200
     static let topLevelFields: Set<String> = ["endpoint", "exports"]
-    static let entryFields: Set<String> = ["project_id", "server_id", "export_id", "size", "created_at", "endpoint"]
+    static let entryFields: Set<String> = ["project_id", "server_id", "export_id", "size", "created_at", "endpoint",
+                                           "server_name"]
 
     func validate(_ document: JSONValue) throws(ManifestError) -> Manifest {
         guard case .object(let members) = document else {
@@ -65,7 +66,7 @@ struct ManifestValidator {
         // One pass to sort the members out; IDs are checked first so that every
         // later error can name them.
         var projectValue: JSONValue?, serverValue: JSONValue?, exportValue: JSONValue?
-        var sizeValue: JSONValue?, createdValue: JSONValue?, endpointValue: JSONValue?
+        var sizeValue: JSONValue?, createdValue: JSONValue?, endpointValue: JSONValue?, nameValue: JSONValue?
         var unknown: String?
         for member in members {
             switch member.key {
@@ -75,6 +76,7 @@ struct ManifestValidator {
             case "size": sizeValue = member.value
             case "created_at": createdValue = member.value
             case "endpoint": endpointValue = member.value
+            case "server_name": nameValue = member.value
             default: if unknown == nil { unknown = member.key }
             }
         }
@@ -98,8 +100,23 @@ struct ManifestValidator {
         guard let endpoint = try self.endpoint(endpointValue, at: location) ?? defaultEndpoint else {
             throw error(location, "no endpoint: give one here or a top-level \"endpoint\"")
         }
+        location.field = "server_name"
+        let serverName = try self.serverName(nameValue, at: location)
         return ExportEntry(key: ExportKey(projectID: projectID, serverID: serverID, exportID: exportID),
-                           endpoint: endpoint, size: size, createdAt: createdAt)
+                           endpoint: endpoint, size: size, createdAt: createdAt, serverName: serverName)
+    }
+
+    /// A server's name for people: any text of at most `maxIDBytes` bytes without
+    /// control characters (where it becomes a path segment, it is sanitised there).
+    private func serverName(_ value: JSONValue?, at location: Location) throws(ManifestError) -> String? {
+        guard let value, !value.isNull else { return nil }
+        guard case .string(let text) = value else { throw error(location, "must be a string, found \(value.kindName)") }
+        if text.isEmpty { throw error(location, "must not be empty") }
+        if text.utf8.count > Self.maxIDBytes { throw error(location, "longer than \(Self.maxIDBytes) bytes of UTF-8") }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            throw error(location, "must not contain control characters: \(Self.quoted(text))")
+        }
+        return text
     }
 
     private func id(_ value: JSONValue?, at location: Location) throws(ManifestError) -> String {

@@ -61,12 +61,15 @@ public struct ExportEntry: Hashable, Sendable {
     /// Bytes, when the manifest says; otherwise learned by a size probe.
     public let size: UInt64?
     public let createdAt: Timestamp?
+    /// The server's name for people (its ID is a UUID), when the manifest knows it.
+    public let serverName: String?
 
-    public init(key: ExportKey, endpoint: Endpoint, size: UInt64?, createdAt: Timestamp?) {
+    public init(key: ExportKey, endpoint: Endpoint, size: UInt64?, createdAt: Timestamp?, serverName: String? = nil) {
         self.key = key
         self.endpoint = endpoint
         self.size = size
         self.createdAt = createdAt
+        self.serverName = serverName
     }
 
     /// Where its bytes are downloaded from.
