@@ -35,7 +35,9 @@ struct CacheCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
-            let summary = CacheSummary.read(location.path)
+            guard let summary = CacheSummary.read(location.path) else {
+                throw Preflight.Failure("cache directory \(location.path.escapedForLog()) holds no logdumpfs cache (no VERSION file of one): nothing to show")
+            }
             print("cache directory: \(location.path)")
             print("on disk: \(summary.bytesOnDisk) bytes in \(summary.blocks) blocks of \(summary.exports) exports")
             guard let statistics = summary.statistics else {
@@ -75,7 +77,7 @@ struct CacheCommand: ParsableCommand {
             let directory = try location.lock(for: "clear")
             let before = CacheSummary.read(location.path)
             DiskCacheMaintenance.clear(directory)
-            print("\(location.path): cleared \(before.blocks) blocks of \(before.exports) exports")
+            print("\(location.path): cleared \(before?.blocks ?? 0) blocks of \(before?.exports ?? 0) exports")
         }
     }
 }

@@ -185,8 +185,8 @@ final class CacheDirectorySafetyTests: MountTestCase {
         XCTAssertEqual(mode(directory), 0o755, "the mode was changed")
     }
 
-    /// `cache clear --cache-dir /` and `cache verify --cache-dir /`: refused, and `/`
-    /// keeps its mode and gains nothing (the old code chmodded it 0700).
+    /// `cache clear|verify|stats --cache-dir /`: refused at once (stats walked all of `/`
+    /// before), and `/` keeps its mode and gains nothing (the old code chmodded it 0700).
     func testClearAndVerifyOfTheRootDirectoryDoNothing() throws {
         let harness = try makeHarness()
         let names = ["lock", "VERSION", "exports", "stats.json"]
@@ -199,7 +199,7 @@ final class CacheDirectorySafetyTests: MountTestCase {
             for name in ["lock", "VERSION", "stats.json"] { unlink("/\(name)") }
             rmdir("/exports")
         }
-        for command in ["clear", "verify"] {
+        for command in ["clear", "verify", "stats"] {
             assertFails(try harness.logdumpfs(["cache", command, "--cache-dir", "/"]),
                         saying: "cache directory / holds no logdumpfs cache", within: 10)
             XCTAssertEqual(String(mode("/"), radix: 8), String(rootMode, radix: 8), "cache \(command) changed the mode of /")

@@ -10,10 +10,12 @@ public struct CacheSummary: Sendable {
     /// The last (or current) run's statistics, if it saved any.
     public var statistics: CacheStatistics?
 
-    /// Read through descriptors, following no link inside the directory.
-    public static func read(_ path: String) -> CacheSummary {
+    /// Read through descriptors, following no link inside the directory; nil when the
+    /// directory holds no cache (no marker file), so that nothing else in it is walked.
+    public static func read(_ path: String) -> CacheSummary? {
         var summary = CacheSummary()
-        guard case .success(let root) = DirectoryHandle.open(path) else { return summary }
+        guard case .success(let root) = DirectoryHandle.open(path),
+              root.status(CacheMarker.name).map({ $0.st_mode & S_IFMT == S_IFREG }) == true else { return nil }
         summary.bytesOnDisk = allocatedBytes(root)
         if case .success(let exports) = root.subdirectory("exports") {
             for id in exports.list() {
