@@ -1,0 +1,139 @@
+/// Shows how a run of exports is going, as text handed to `write`. Two styles:
+/// - `.bars`, for a terminal: one line per server (name, bar, percentage, state,
+///   elapsed time), all redrawn in place (cursor up, clear line) on each change and
+///   tick; the last drawing stays on screen.
+/// - `.lines`, for logs and CI: one timestamped line per server whenever its export
+///   changes (requested, percentage, status, outcome).
+///
+/// Not thread-safe: callers serialize its calls.
+public final class ExportProgressDisplay {
+    public enum Style: Sendable { case bars, lines }
+
+    private let style: Style
+    private let write: (String) -> Void
+    private let wallClock: () -> String
+    private var states: [FollowedExport]
+    private var drawn = 0
+    private let labelWidth: Int
+
+    /// `wallClock` gives the time stamp of a plain line (e.g. `Timestamp.rfc3339` of now).
+    public init(targets: [ExportTarget], style: Style, wallClock: @escaping () -> String,
+                write: @escaping (String) -> Void) {
+        self.style = style
+        self.write = write
+        self.wallClock = wallClock
+        states = targets.map(FollowedExport.init)
+        labelWidth = min(40, targets.map { Self.label($0).count }.max() ?? 0)
+    }
+
+    /// Takes a changed state: `.bars` redraws, `.lines` prints a line if something a
+    /// reader cares about changed.
+    public func update(_ state: FollowedExport, now: MonotonicInstant) {
+        guard let index = states.firstIndex(where: { $0.target == state.target }) else { return }
+        let before = states[index]
+        states[index] = state
+        switch style {
+        case .bars: redraw(now: now)
+        case .lines:
+            if Self.lineWorthy(before, state) { write("\(wallClock()) \(line(for: state))\n") }
+        }
+    }
+
+    /// Redraws the bars so elapsed times advance; nothing in `.lines`.
+    public func tick(now: MonotonicInstant) {
+        if style == .bars { redraw(now: now) }
+    }
+
+    /// Takes the final states and draws them (the bars' last drawing stays).
+    public func finish(_ final: [FollowedExport], now: MonotonicInstant) {
+        for state in final { update(state, now: now) }
+    }
+
+    private func redraw(now: MonotonicInstant) {
+        var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+        for state in states {
+            text += "\r\u{1B}[2K" + bar(for: state, now: now) + "\n"
+        }
+        drawn = states.count
+        write(text)
+    }
+
+    /// `web-01   [##########----------]  50%  running  0:07`
+    func bar(for state: FollowedExport, now: MonotonicInstant) -> String {
+        let width = 20
+        let percent = state.outcome == .completed ? 100 : min(100, max(0, state.progress?.percentage ?? 0))
+        let filled = percent * width / 100
+        let label = Self.cut(Self.label(state.target), to: labelWidth)
+        return label + String(repeating: " ", count: max(0, labelWidth - label.count))
+            + "  [" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
+            + String(percent).leftPadded(to: 3) + "%  " + Self.describe(state) + "  "
+            + Self.clock(state.elapsed(at: now))
+    }
+
+    /// `web-01: export exp-7 running, 50% (processing)`
+    func line(for state: FollowedExport) -> String {
+        var text = Self.label(state.target) + ":"
+        if let id = state.exportID { text += " export \(id.escapedForLog())" }
+        text += " " + Self.describe(state)
+        if case .running = state.outcome, let percent = state.progress?.percentage { text += ", \(percent)%" }
+        if case .running = state.outcome, let status = state.progress?.status { text += " (\(status.escapedForLog()))" }
+        return text
+    }
+
+    /// The end of a run: one line per server by outcome, then the counts.
+    public static func summary(_ final: [FollowedExport]) -> String {
+        var text = ""
+        var counts: [String: Int] = [:]
+        for state in final {
+            let word = describe(state)
+            counts[word, default: 0] += 1
+            text += "\(word): \(label(state.target))"
+            if let id = state.exportID { text += ", export \(id.escapedForLog())" }
+            if case .failed(let message) = state.outcome { text += ": \(message.escapedForLog())" }
+            if case .timedOut = state.outcome, let percent = state.progress?.percentage { text += " (at \(percent)%)" }
+            text += "\n"
+        }
+        let order = ["completed", "failed", "timed out", "interrupted"]
+        return text + order.map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ") + "\n"
+    }
+
+    private static func lineWorthy(_ before: FollowedExport, _ after: FollowedExport) -> Bool {
+        before.outcome != after.outcome || before.exportID != after.exportID
+            || before.progress?.percentage != after.progress?.percentage || before.progress?.status != after.progress?.status
+    }
+
+    private static func describe(_ state: FollowedExport) -> String {
+        switch state.outcome {
+        case .waiting: "waiting"
+        case .running: "running"
+        case .completed: "completed"
+        case .failed: "failed"
+        case .timedOut: "timed out"
+        case .interrupted: "interrupted"
+        }
+    }
+
+    /// The server's name and ID, or its ID.
+    static func label(_ target: ExportTarget) -> String {
+        guard let name = target.serverName, !name.isEmpty else { return target.serverID.escapedForLog() }
+        return "\(name.escapedForLog()) (\(target.serverID.escapedForLog()))"
+    }
+
+    private static func cut(_ text: String, to width: Int) -> String {
+        text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+    }
+
+    /// `0:07`, `12:30`, `1:02:03`.
+    static func clock(_ duration: Duration) -> String {
+        let seconds = Int(duration.components.seconds)
+        let minutes = String(seconds / 60 % 60), second = String(seconds % 60).leftPadded(to: 2, with: "0")
+        if seconds >= 3600 { return "\(seconds / 3600):\(minutes.leftPadded(to: 2, with: "0")):\(second)" }
+        return "\(minutes):\(second)"
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int, with pad: Character = " ") -> String {
+        String(repeating: pad, count: max(0, width - count)) + self
+    }
+}
