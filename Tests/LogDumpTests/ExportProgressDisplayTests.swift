@@ -37,6 +37,26 @@ final class ExportProgressDisplayTests: XCTestCase {
             """)
     }
 
+    func testMoreServersThanLinesShowTheRunningOnesAndCountTheRest() {
+        let many = (1...5).map { ExportTarget(serverID: "s\($0)") }
+        var output: [String] = []
+        let display = ExportProgressDisplay(targets: many, style: .bars, maxLines: 3, wallClock: { "T" }) { output.append($0) }
+        var running = FollowedExport(target: many[3])
+        running.outcome = .running
+        display.update(running, now: start)
+        XCTAssertEqual(output.last, """
+            \r\u{1B}[2Ks1  [--------------------]   0%  waiting  0:00
+            \r\u{1B}[2Ks4  [--------------------]   0%  running  0:00
+            \r\u{1B}[2K+ 3 more: 3 waiting
+
+            """)
+        var done = running
+        done.outcome = .completed
+        display.update(done, now: start)
+        XCTAssertTrue(output.last?.hasPrefix("\u{1B}[3A") == true, output.last ?? "")
+        XCTAssertEqual(output.last?.split(separator: "\n").count, 3)
+    }
+
     func testPlainLinesOnlyWhenSomethingChanges() {
         var output = ""
         let display = ExportProgressDisplay(targets: targets, style: .lines, wallClock: { "2026-12-03T18:00:00Z" }) { output += $0 }

@@ -1,7 +1,8 @@
 /// Shows how a run of exports is going, as text handed to `write`. Two styles:
 /// - `.bars`, for a terminal: one line per server (name, bar, percentage, state,
 ///   elapsed time), all redrawn in place (cursor up, clear line) on each change and
-///   tick; the last drawing stays on screen.
+///   tick; the last drawing stays on screen. With more servers than `maxLines`, the
+///   running ones come first and one last line counts the rest.
 /// - `.lines`, for logs and CI: one timestamped line per server whenever its export
 ///   changes (requested, percentage, status, outcome).
 ///
@@ -15,11 +16,14 @@ public final class ExportProgressDisplay {
     private var states: [FollowedExport]
     private var drawn = 0
     private let labelWidth: Int
+    private let maxLines: Int
 
-    /// `wallClock` gives the time stamp of a plain line (e.g. `Timestamp.rfc3339` of now).
-    public init(targets: [ExportTarget], style: Style, wallClock: @escaping () -> String,
+    /// `wallClock` gives the time stamp of a plain line (e.g. `Timestamp.rfc3339` of now);
+    /// `maxLines` bounds the bars' lines (a redraw cannot move above the screen's top).
+    public init(targets: [ExportTarget], style: Style, maxLines: Int = .max, wallClock: @escaping () -> String,
                 write: @escaping (String) -> Void) {
         self.style = style
+        self.maxLines = max(2, maxLines)
         self.write = write
         self.wallClock = wallClock
         states = targets.map(FollowedExport.init)
@@ -50,11 +54,30 @@ public final class ExportProgressDisplay {
     }
 
     private func redraw(now: MonotonicInstant) {
-        var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
-        for state in states {
-            text += "\r\u{1B}[2K" + bar(for: state, now: now) + "\n"
+        var lines: [String]
+        if states.count <= maxLines {
+            lines = states.map { bar(for: $0, now: now) }
+        } else {
+            // Running first, then those that ended badly, completed, waiting; in order.
+            func rank(_ state: FollowedExport) -> Int {
+                switch state.outcome {
+                case .running: 0
+                case .failed, .timedOut, .interrupted: 1
+                case .completed: 2
+                case .waiting: 3
+                }
+            }
+            let shown = states.indices.sorted { (rank(states[$0]), $0) < (rank(states[$1]), $1) }
+                .prefix(maxLines - 1).sorted()
+            lines = shown.map { bar(for: states[$0], now: now) }
+            var rest: [String: Int] = [:]
+            for index in Set(states.indices).subtracting(shown) { rest[Self.describe(states[index]), default: 0] += 1 }
+            lines.append("+ \(states.count - shown.count) more: "
+                         + rest.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         }
-        drawn = states.count
+        var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+        for line in lines { text += "\r\u{1B}[2K" + line + "\n" }
+        drawn = lines.count
         write(text)
     }
 
