@@ -1,8 +1,9 @@
 import CCurl
 import LogDump
 
-/// One small request whose whole answer is kept in memory (IAM's token call), on a pooled
-/// handle: unlike a download, nothing streams, and every header is kept.
+/// One small request whose whole answer is kept in memory (IAM's token call, CloudDC's
+/// sibling calls), on a pooled handle: unlike a download, nothing streams, and every
+/// header is kept.
 struct CurlExchange {
     /// The final response: its status, headers by lowercased name, and body.
     struct Answer {
@@ -11,24 +12,35 @@ struct CurlExchange {
         var body: [UInt8] = []
     }
 
-    /// Bodies are kept this far; an identity service's answer is a few KiB.
+    /// Bodies are kept this far by default; an identity service's answer is a few KiB.
     static let bodyLimit = 1 << 20
 
     /// POSTs `body` to `url`; a transport failure is .network, .tls or .timedOut, any
     /// status an Answer. `body` may hold a secret: it goes to curl only, never into an error.
     static func post(_ body: String, to url: String, headers: [String], timeout: Duration,
                      on handle: CurlHandle) throws(RemoteError) -> Answer {
+        try send(body: body, to: url, headers: headers, timeout: timeout, bodyLimit: bodyLimit, on: handle)
+    }
+
+    /// A GET (`body` nil) or a POST of `body` (which may be empty). An answer whose body is
+    /// longer than `bodyLimit` is .badResponse.
+    static func send(body: String?, to url: String, headers: [String], timeout: Duration, bodyLimit: Int,
+                     on handle: CurlHandle) throws(RemoteError) -> Answer {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for header in headers + ["Expect:"] { list = curl_slist_append(list, header) }
         defer { curl_slist_free_all(list) }
-        let collector = Collector()
+        let collector = Collector(bodyLimit: bodyLimit)
         let context = Unmanaged.passRetained(collector)
         defer { context.release() }
 
         handle.setString(CURLOPT_URL, url)
         expectOK(ldfs_easy_setopt_slist(handle.easy, CURLOPT_HTTPHEADER, list), "CURLOPT_HTTPHEADER")
-        handle.setLong(CURLOPT_POSTFIELDSIZE, body.utf8.count)
-        handle.setString(CURLOPT_COPYPOSTFIELDS, body)
+        if let body {
+            handle.setLong(CURLOPT_POSTFIELDSIZE, body.utf8.count)
+            handle.setString(CURLOPT_COPYPOSTFIELDS, body)
+        } else {
+            handle.setLong(CURLOPT_HTTPGET, 1)
+        }
         handle.setLong(CURLOPT_TIMEOUT_MS, timeout.curlMilliseconds)
         install(on: handle, context: context.toOpaque())
         handle.errorBuffer[0] = 0
@@ -36,12 +48,17 @@ struct CurlExchange {
         let code = curl_easy_perform(handle.easy)
 
         expectOK(ldfs_easy_setopt_slist(handle.easy, CURLOPT_HTTPHEADER, nil), "CURLOPT_HTTPHEADER")
-        handle.setLong(CURLOPT_POSTFIELDSIZE, -1)
-        handle.setString(CURLOPT_COPYPOSTFIELDS, "")  // curl's copy held the body: drop it
+        if body != nil {
+            handle.setLong(CURLOPT_POSTFIELDSIZE, -1)
+            handle.setString(CURLOPT_COPYPOSTFIELDS, "")  // curl's copy held the body: drop it
+            handle.setLong(CURLOPT_HTTPGET, 1)             // and the next request is a GET again
+        }
         handle.setLong(CURLOPT_TIMEOUT_MS, 0)
         install(on: handle, context: nil)
         switch code {
         case CURLE_OK where collector.answer.status > 0: return collector.answer
+        case CURLE_WRITE_ERROR where collector.overflowed:
+            throw .badResponse("an answer longer than \(bodyLimit) bytes from \(CurlExportSource.host(of: url))")
         case CURLE_OK: throw .badResponse("no HTTP status from \(CurlExportSource.host(of: url))")
         default: throw handle.failure(code, url: url)
         }
@@ -49,7 +66,11 @@ struct CurlExchange {
 
     /// Gathers the answer from curl's callbacks; reached through an Unmanaged pointer.
     private final class Collector {
+        let bodyLimit: Int
         var answer = Answer()
+        var overflowed = false
+
+        init(bodyLimit: Int) { self.bodyLimit = bodyLimit }
 
         func take(headerLine bytes: UnsafeRawBufferPointer) {
             let line = String(decoding: bytes, as: UTF8.self)[...].trimmingSpaces
@@ -62,7 +83,10 @@ struct CurlExchange {
         }
 
         func take(body bytes: UnsafeRawBufferPointer) -> Bool {
-            guard answer.body.count + bytes.count <= CurlExchange.bodyLimit else { return false }
+            guard answer.body.count + bytes.count <= bodyLimit else {
+                overflowed = true
+                return false
+            }
             answer.body.append(contentsOf: bytes)
             return true
         }

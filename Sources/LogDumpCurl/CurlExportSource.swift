@@ -27,31 +27,8 @@ public final class CurlExportSource: ExportSource {
         defer { pool.checkIn(handle) }
         // Retries wrap this source (RetryingSource); cancellation is polled by the
         // progress callback; a 401 is answered here, by renewing the token once.
-        try withTokenRenewal { token throws(RemoteError) in
+        try token.withRenewal { token throws(RemoteError) in
             try performOnce(request, into: sink, token: token, on: handle)
-        }
-    }
-
-    /// Runs `attempt` with the current token; after a 401, once more with a renewed token
-    /// when the source has a new one. A 401 that stands is thrown, and logged once with the
-    /// server's error_code and error_msg (never the token). A 401 comes before any body
-    /// byte, so the sink has seen nothing when the attempt is replayed.
-    private func withTokenRenewal(_ attempt: (String) throws(RemoteError) -> Void) throws(RemoteError) {
-        let rejected = try token.currentToken()
-        do {
-            return try attempt(rejected)
-        } catch where error.status == 401 {
-            let renewed = try token.renewed(after: rejected)
-            if renewed != rejected {
-                do {
-                    return try attempt(renewed)
-                } catch where error.status == 401 {
-                    Log.warning("the server refused a renewed token too: \(error)")
-                    throw error
-                }
-            }
-            Log.warning("the server refused the token and there is no newer one: \(error)")
-            throw error
         }
     }
 

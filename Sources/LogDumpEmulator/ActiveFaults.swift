@@ -4,10 +4,13 @@ struct ActiveFaults: Sendable {
     private(set) var plan: FaultPlan
     /// Seeded, so a run of faults can be repeated, unlike with the system generator.
     private var dice: SplitMix64
+    /// The sibling calls' own dice, so that they do not shift the downloads' faults.
+    private var apiDice: SplitMix64
 
     init(_ plan: FaultPlan) {
         self.plan = plan
         dice = SplitMix64(seed: plan.seed)
+        apiDice = SplitMix64(seed: ~plan.seed)
     }
 
     /// A new plan restarts the dice from its seed, so a test that sets a plan then
@@ -28,17 +31,36 @@ struct ActiveFaults: Sendable {
         } else {
             roll.errorStatus = status(drawn: statusDraw)
         }
-        if roll.errorStatus == 429 || roll.errorStatus == 503 { roll.retryAfter = plan.retryAfter }
+        roll.retryAfter = retryAfter(for: roll.errorStatus)
         if let fault = plan.bodyFault, bodyDraw < fault.rate {
             roll.bodyCut = BodyCut(kind: fault.kind, afterBytes: fault.afterBytes, share: offsetDraw)
         }
         return roll
     }
 
+    /// A sibling call's error status (and its Retry-After), or nil to answer it as usual.
+    mutating func rollAPI() -> (status: Int, retryAfter: String?)? {
+        let draw = apiDice.unit()
+        let status: Int?
+        if let burst = plan.apiErrorBurst, burst.count > 0 {
+            status = burst.status
+            plan.apiErrorBurst = burst.count > 1 ? ErrorBurst(status: burst.status, count: burst.count - 1) : nil
+        } else {
+            status = Self.status(drawn: draw, rates: plan.apiErrorRates)
+        }
+        return status.map { ($0, retryAfter(for: $0)) }
+    }
+
+    private func retryAfter(for status: Int?) -> String? {
+        status == 429 || status == 503 ? plan.retryAfter : nil
+    }
+
+    private func status(drawn draw: Double) -> Int? { Self.status(drawn: draw, rates: plan.errorRates) }
+
     /// The rates laid end to end on [0, 1), in status order: the draw lands in one or past all.
-    private func status(drawn draw: Double) -> Int? {
+    private static func status(drawn draw: Double, rates: [Int: Double]) -> Int? {
         var edge = 0.0
-        for (status, rate) in plan.errorRates.sorted(by: { $0.key < $1.key }) {
+        for (status, rate) in rates.sorted(by: { $0.key < $1.key }) {
             edge += min(max(rate, 0), 1)
             if draw < edge { return status }
         }

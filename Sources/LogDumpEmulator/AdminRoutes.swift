@@ -2,7 +2,7 @@ import Foundation
 import NIOHTTP1
 
 /// The admin endpoint under `/_emulator/` (loopback only, like the whole emulator): counters
-/// for tests and benchmarks, and the faults and token changed while clients are running.
+/// for tests and benchmarks, and the faults, token and fleet changed while clients are running.
 struct AdminRoutes: Sendable {
     static let prefix = "/_emulator/"
     let state: EmulatorState
@@ -13,18 +13,22 @@ struct AdminRoutes: Sendable {
         case ("faults", .GET): .json(.ok, state.faults.withLock { $0.plan }.json)
         case ("faults", .PUT): replaceFaults(request)
         case ("token", .PUT): replaceToken(request)
+        case ("fleet", .GET): .json(.ok, state.fleet.withLock { $0 }.json)
+        case ("fleet", .PUT): replaceFleet(request)
         case ("stats", _): .allowing("GET", service: "EMU")
         case ("faults", _): .allowing("GET, PUT", service: "EMU")
         case ("token", _): .allowing("PUT", service: "EMU")
+        case ("fleet", _): .allowing("GET, PUT", service: "EMU")
         default: .error(.notFound, code: "EMU.0404", message: "no such admin route")
         }
     }
 
-    /// `{"content_requests": N, "iam_requests": M, "statuses": {"200": a, ...}}`.
+    /// `{"content_requests": N, "api_requests": A, "iam_requests": M, "statuses": {"200": a, ...}}`.
     private var stats: String {
         let statuses = state.statuses.withLock { $0 }.sorted { $0.key < $1.key }
             .map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ")
         return #"{"content_requests": \#(state.contentRequests.load(ordering: .relaxed)), "#
+            + #""api_requests": \#(state.apiRequests.load(ordering: .relaxed)), "#
             + #""iam_requests": \#(state.iamRequests.load(ordering: .relaxed)), "statuses": {\#(statuses)}}"#
     }
 
@@ -35,6 +39,18 @@ struct AdminRoutes: Sendable {
             let plan = try FaultPlan(json: Data(request.body.readableBytesView))
             state.setFaults(plan)
             return .json(.ok, plan.json)
+        } catch {
+            return Self.badRequest(error.description)
+        }
+    }
+
+    /// The body is a whole fleet: absent keys take their defaults. A refused one leaves
+    /// the fleet in force untouched.
+    private func replaceFleet(_ request: EmulatorRequest) -> ContentResponse {
+        do throws(InvalidFleetConfig) {
+            let fleet = try FleetConfig(json: Data(request.body.readableBytesView))
+            state.fleet.withLock { $0 = fleet }
+            return .json(.ok, fleet.json)
         } catch {
             return Self.badRequest(error.description)
         }

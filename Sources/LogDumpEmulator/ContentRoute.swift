@@ -23,7 +23,7 @@ struct ContentRoute: Equatable, Sendable {
         "\(root)/\(projectID)/\(serverID)/\(exportID).tar.gz"
     }
 
-    private static func decode(_ segment: Substring) -> String? {
+    static func decode(_ segment: Substring) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(segment.utf8.count)
         var it = segment.utf8.makeIterator()

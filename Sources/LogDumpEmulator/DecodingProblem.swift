@@ -44,6 +44,7 @@ enum DecodingProblem {
         case is String.Type: "a string"
         case is Int.Type, is UInt64.Type: "a whole number"
         case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
         case is [String: Any].Type, is [String: Double].Type: "an object"
         case is [Any].Type, is [String].Type: "an array"
         default: "an object"
@@ -89,4 +90,27 @@ extension KeyedDecodingContainer {
 /// Thrown from inside decoding; its text is already the whole message.
 struct JSONProblem: Error, CustomStringConvertible {
     let description: String
+}
+
+/// The JSON documents the admin routes and flags take and show (fault plan, fleet).
+enum CheckedJSON {
+    /// Decodes `json`; a `Refusal` thrown while decoding is passed on, any other error
+    /// becomes one through `refusal` with a line naming where.
+    static func decode<T: Decodable, Refusal: Error>(_ type: T.Type, from json: Data,
+                                                     _ refusal: (String) -> Refusal) throws(Refusal) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: json)
+        } catch let error as Refusal {
+            throw error
+        } catch {
+            throw refusal(DecodingProblem.describe(error))
+        }
+    }
+
+    /// Every key, sorted.
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
 }

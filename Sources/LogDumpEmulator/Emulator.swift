@@ -85,13 +85,23 @@ public final class Emulator: Sendable {
     /// GET requests to the content route answered so far, whatever their status.
     public var contentRequestCount: Int { state.contentRequests.load(ordering: .relaxed) }
 
+    /// Sibling calls (listing, export request and status) so far, whatever their outcome.
+    public var apiRequestCount: Int { state.apiRequests.load(ordering: .relaxed) }
+
+    /// Replaces the fleet for requests that arrive after the call; exports already
+    /// requested keep the settings they were requested under.
+    public func setFleet(_ fleet: FleetConfig) { state.fleet.withLock { $0 = fleet } }
+
+    /// The fleet in force.
+    public var fleet: FleetConfig { state.fleet.withLock { $0 } }
+
     /// Requests to the IAM token endpoint so far, whatever their outcome.
     public var iamRequestCount: Int { state.iamRequests.load(ordering: .relaxed) }
 
     /// How many content GETs were answered with each status.
     public var statusCounts: [Int: Int] { state.statuses.withLock { $0 } }
 
-    /// Zeroes every counter: content and IAM requests, statuses.
+    /// Zeroes every counter: content, sibling and IAM requests, statuses.
     public func resetCounters() { state.resetCounters() }
 
     /// Replaces the fault plan (and restarts its dice from its seed) for requests that

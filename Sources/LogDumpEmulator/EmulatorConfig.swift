@@ -22,6 +22,9 @@ public struct EmulatorConfig: Sendable {
     public var faults = FaultPlan()
     /// The one account `POST /v3/auth/tokens` issues tokens to; nil: it answers 401.
     public var iamUser: IAMUser? = nil
+    /// The servers the sibling calls list and how their exports behave; `Emulator.setFleet`
+    /// and the admin endpoint replace it.
+    public var fleet = FleetConfig()
 
     public init(root: String, token: String) {
         self.root = root

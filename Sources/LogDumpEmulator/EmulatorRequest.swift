@@ -18,15 +18,17 @@ struct EmulatorRequest: Sendable {
     var bodyText: String { String(decoding: body.readableBytesView, as: UTF8.self) }
 }
 
-/// Sends each request to its route: the admin endpoint, the IAM token endpoint, or the
-/// content route (which answers 404 for anything else).
+/// Sends each request to its route: the admin endpoint, the IAM token endpoint, the
+/// sibling calls, or the content route (which answers 404 for anything else).
 struct RequestRouter: Sendable {
     let content: ContentDecider
     let admin: AdminRoutes
     let iam: IAMEndpoint
+    let siblings: SiblingCalls
 
     init(state: EmulatorState, threadPool: NIOThreadPool) {
         content = ContentDecider(state: state, threadPool: threadPool)
+        siblings = SiblingCalls(state: state, threadPool: threadPool)
         admin = AdminRoutes(state: state)
         iam = IAMEndpoint(state: state)
     }
@@ -41,6 +43,7 @@ struct RequestRouter: Sendable {
         }
         if request.path.hasPrefix(AdminRoutes.prefix) { return eventLoop.makeSucceededFuture(admin.answer(request)) }
         if request.path == IAMEndpoint.path { return eventLoop.makeSucceededFuture(iam.answer(request)) }
+        if let route = SiblingRoute(uri: request.head.uri) { return siblings.answer(request, route, on: eventLoop) }
         return content.decide(request.head, on: eventLoop)
     }
 }

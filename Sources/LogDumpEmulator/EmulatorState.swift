@@ -16,7 +16,13 @@ final class EmulatorState: Sendable {
     let switches: Mutex<Switches>
     let faults: Mutex<ActiveFaults>
     let tokens: Mutex<TokenBook>
+    let fleet: Mutex<FleetConfig>
+    let exports = Mutex(ExportJobs())
+    /// Held while a completed export's archive is written, so it is written once.
+    let archiveWriting = Mutex(())
     let contentRequests = Atomic<Int>(0)
+    /// Sibling calls (listing, export request and status) received with a known method.
+    let apiRequests = Atomic<Int>(0)
     let iamRequests = Atomic<Int>(0)
     /// Statuses of content GETs answered, by status.
     let statuses = Mutex<[Int: Int]>([:])
@@ -30,6 +36,7 @@ final class EmulatorState: Sendable {
                                   sendsValidators: config.sendsValidators))
         faults = Mutex(ActiveFaults(config.faults))
         tokens = Mutex(TokenBook(staticToken: config.token))
+        fleet = Mutex(config.fleet)
     }
 
     var currentSwitches: Switches { switches.withLock { $0 } }
@@ -44,6 +51,7 @@ final class EmulatorState: Sendable {
     func resetCounters() {
         contentRequests.store(0, ordering: .relaxed)
         iamRequests.store(0, ordering: .relaxed)
+        apiRequests.store(0, ordering: .relaxed)
         statuses.withLock { $0 = [:] }
     }
 }

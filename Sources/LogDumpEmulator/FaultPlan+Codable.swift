@@ -9,33 +9,28 @@ extension FaultPlan: Codable {
         case errorRates = "error_rates", errorBurst = "error_burst", retryAfter = "retry_after"
         case latencyMilliseconds = "latency_ms", bandwidthBytesPerSecond = "bandwidth_bytes_per_second"
         case bodyFault = "body_fault", hostile, tokenLifetimeSeconds = "token_lifetime_seconds", seed
+        case apiErrorRates = "api_error_rates", apiErrorBurst = "api_error_burst"
     }
 
     /// Parses and checks a plan; the error's `description` names the problem.
     public init(json: Data) throws(InvalidFaultPlan) {
-        do {
-            self = try JSONDecoder().decode(FaultPlan.self, from: json)
-        } catch let error as InvalidFaultPlan {
-            throw error
-        } catch {
-            throw InvalidFaultPlan(describing: error)
-        }
+        self = try CheckedJSON.decode(FaultPlan.self, from: json, InvalidFaultPlan.init)
     }
 
     /// Every key, sorted: what GET /_emulator/faults answers.
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    public var json: String { CheckedJSON.encode(self) }
 
     public init(from decoder: Decoder) throws {
         try decoder.refuseUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
         if let rates = try c.decodeIfPresent([String: Double].self, forKey: .errorRates) {
-            errorRates = try Self.statusKeyed(rates)
+            errorRates = try Self.statusKeyed(rates, key: "error_rates")
         }
+        if let rates = try c.decodeIfPresent([String: Double].self, forKey: .apiErrorRates) {
+            apiErrorRates = try Self.statusKeyed(rates, key: "api_error_rates")
+        }
+        apiErrorBurst = try c.decodeIfPresent(ErrorBurst.self, forKey: .apiErrorBurst)
         errorBurst = try c.decodeIfPresent(ErrorBurst.self, forKey: .errorBurst)
         retryAfter = try c.decodeIfPresent(String.self, forKey: .retryAfter)
         latencyMilliseconds = try c.decodeWholeNumber(Int.self, forKey: .latencyMilliseconds) ?? latencyMilliseconds
@@ -59,33 +54,25 @@ extension FaultPlan: Codable {
         try c.encode(hostile, forKey: .hostile)
         try c.encode(tokenLifetimeSeconds, forKey: .tokenLifetimeSeconds)
         try c.encode(seed, forKey: .seed)
+        try c.encode(Dictionary(uniqueKeysWithValues: apiErrorRates.map { (String($0.key), $0.value) }),
+                     forKey: .apiErrorRates)
+        try c.encodeIfPresent(apiErrorBurst, forKey: .apiErrorBurst)
     }
 
-    private static func statusKeyed(_ rates: [String: Double]) throws(InvalidFaultPlan) -> [Int: Double] {
+    private static func statusKeyed(_ rates: [String: Double], key: String) throws(InvalidFaultPlan) -> [Int: Double] {
         var result: [Int: Double] = [:]
-        for (key, rate) in rates.sorted(by: { $0.key < $1.key }) {
-            guard let status = Int(key), errorStatuses.contains(status) else {
-                throw InvalidFaultPlan(#"error_rates["\#(key)"]: not an HTTP error status (400...599)"#)
+        for (status, rate) in rates.sorted(by: { $0.key < $1.key }) {
+            guard let code = Int(status), errorStatuses.contains(code) else {
+                throw InvalidFaultPlan(#"\#(key)["\#(status)"]: not an HTTP error status (400...599)"#)
             }
-            result[status] = rate
+            result[code] = rate
         }
         return result
     }
 
     /// What is wrong with the plan's values, in the order of its JSON keys.
     var problems: [String] {
-        var found: [String] = []
-        for (status, rate) in errorRates.sorted(by: { $0.key < $1.key }) where !(0...1).contains(rate) {
-            found.append(#"error_rates["\#(status)"]: \#(rate) is not a probability"#)
-        }
-        let total = errorRates.values.reduce(0, +)
-        if found.isEmpty && total > 1 + 1e-9 { found.append("error_rates: the rates add up to \(total), more than 1") }
-        if let burst = errorBurst {
-            if !Self.errorStatuses.contains(burst.status) {
-                found.append("error_burst.status: \(burst.status) is not an HTTP error status (400...599)")
-            }
-            if burst.count < 0 { found.append("error_burst.count: \(burst.count) is negative") }
-        }
+        var found = Self.problems(errorRates, "error_rates") + Self.problems(errorBurst, "error_burst")
         if let value = retryAfter, value.isEmpty || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             found.append("retry_after: must be seconds or an HTTP date, without control characters")
         }
@@ -106,6 +93,26 @@ extension FaultPlan: Codable {
             found.append("hostile.substitute_body.content_type: control characters")
         }
         if tokenLifetimeSeconds < 0 { found.append("token_lifetime_seconds: \(tokenLifetimeSeconds) is negative") }
+        return found + Self.problems(apiErrorRates, "api_error_rates") + Self.problems(apiErrorBurst, "api_error_burst")
+    }
+
+    private static func problems(_ rates: [Int: Double], _ key: String) -> [String] {
+        var found: [String] = []
+        for (status, rate) in rates.sorted(by: { $0.key < $1.key }) where !(0...1).contains(rate) {
+            found.append(#"\#(key)["\#(status)"]: \#(rate) is not a probability"#)
+        }
+        let total = rates.values.reduce(0, +)
+        if found.isEmpty && total > 1 + 1e-9 { found.append("\(key): the rates add up to \(total), more than 1") }
+        return found
+    }
+
+    private static func problems(_ burst: ErrorBurst?, _ key: String) -> [String] {
+        guard let burst else { return [] }
+        var found: [String] = []
+        if !errorStatuses.contains(burst.status) {
+            found.append("\(key).status: \(burst.status) is not an HTTP error status (400...599)")
+        }
+        if burst.count < 0 { found.append("\(key).count: \(burst.count) is negative") }
         return found
     }
 
@@ -202,8 +209,4 @@ public struct InvalidFaultPlan: Error, CustomStringConvertible, Equatable {
     public let description: String
 
     init(_ description: String) { self.description = description }
-
-    init(describing error: any Error) {
-        self.init(DecodingProblem.describe(error))
-    }
 }

@@ -1,5 +1,5 @@
-/// The faults the emulator injects into content GETs (the download route; never the
-/// admin or IAM routes), so clients' retries, backoff, deadlines and token renewal can be
+/// The faults the emulator injects into content GETs (the download route) and, through
+/// the `api_` keys, into the sibling calls; never into the admin or IAM routes, so clients' retries, backoff, deadlines and token renewal can be
 /// tested against a server that misbehaves the way real ones do. JSON form and checks:
 /// FaultPlan+Codable.swift. A plan that would fail those checks still works when set
 /// from Swift: rates act as if clamped to 0...1, negative numbers as 0.
@@ -26,6 +26,11 @@ public struct FaultPlan: Sendable, Equatable {
     /// Lifetime of tokens the IAM endpoint issues from now on.
     /// JSON `"token_lifetime_seconds"`.
     public var tokenLifetimeSeconds: Int = 86400
+    /// Like `errorRates`, for the sibling calls (server listing, export request and
+    /// status) instead of downloads. JSON `"api_error_rates"`.
+    public var apiErrorRates: [Int: Double] = [:]
+    /// Like `errorBurst`, for the sibling calls. JSON `"api_error_burst"`.
+    public var apiErrorBurst: ErrorBurst? = nil
     /// Seed of the fault dice: the same seed and the same requests give the same faults.
     /// Setting a plan restarts the dice from it. JSON `"seed"`.
     public var seed: UInt64 = 1

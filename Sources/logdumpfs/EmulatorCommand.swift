@@ -6,7 +6,7 @@ import LogDumpEmulator
 struct EmulatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulator",
-        abstract: "Serve the CloudDC download API on loopback from a directory of exports.",
+        abstract: "Serve the CloudDC download API and its sibling calls on loopback from a directory of exports.",
         discussion: """
         Files are laid out as ROOT/<project_id>/<server_id>/<export_id>.tar.gz.
         With --samples, sample exports are written there first and a manifest is
@@ -30,6 +30,9 @@ struct EmulatorCommand: ParsableCommand {
           token_lifetime_seconds
                            lifetime of IAM tokens issued from now (86400)
           seed             seed of the fault dice: same seed, same faults (1)
+          api_error_rates, api_error_burst
+                           as error_rates and error_burst, for the sibling
+                           calls (server listing, export request and status)
         Unknown keys and out-of-range values are refused, naming them.
 
         While it runs (loopback only):
@@ -39,8 +42,19 @@ struct EmulatorCommand: ParsableCommand {
           PUT /_emulator/faults  replace it (absent keys take their defaults)
           PUT /_emulator/token   replace the accepted token (plain-text body);
                                  the old one gets 401 from then on
+          GET /_emulator/fleet   the fleet in force
+          PUT /_emulator/fleet   replace it: {"servers_per_project": 2500,
+                                 "export_seconds": 3, "percentage_style":
+                                 "integer"|"string", "fail_exports": false,
+                                 "export_payload_bytes": 0}
         e.g. curl -X PUT --data '{"error_rates": {"503": 0.2}}' \\
                   ENDPOINT/_emulator/faults
+
+        Sibling calls: every project has --servers servers (deterministic ids,
+        names and states) listed by GET /v1/PROJECT/physicalservers; POST
+        .../physicalservers/ID/logs/exports starts an export that completes
+        after --export-seconds, when its archive is written under ROOT and
+        served like the others.
 
         IAM: with --iam-user, --iam-domain and --iam-password-file, Huawei IAM's
         POST /v3/auth/tokens (password method) answers 201 with a token in
@@ -83,10 +97,28 @@ struct EmulatorCommand: ParsableCommand {
     @Option(help: "Lifetime of the tokens the IAM endpoint issues, in seconds (default 86400).")
     var tokenLifetime: Int?
 
+    @Option(help: "Servers in every project's listing.")
+    var servers: Int = FleetConfig().serversPerProject
+
+    @Option(help: "Seconds a requested export takes to complete.")
+    var exportSeconds: Double = FleetConfig().exportSeconds
+
+    @Flag(help: "Write export percentages as strings (\"30%\") instead of integers.")
+    var percentageAsString = false
+
+    @Flag(help: "Make every requested export fail when its time is up.")
+    var failExports = false
+
     func validate() throws {
         let iam = [iamUser, iamDomain, iamPasswordFile].filter { $0 != nil }.count
         guard iam == 0 || iam == 3 else {
             throw ValidationError("--iam-user, --iam-domain and --iam-password-file go together: give all three or none")
+        }
+        guard (0...FleetConfig.maxServersPerProject).contains(servers) else {
+            throw ValidationError("--servers \(servers): must be within 0...\(FleetConfig.maxServersPerProject)")
+        }
+        guard exportSeconds.isFinite, exportSeconds >= 0 else {
+            throw ValidationError("--export-seconds \(exportSeconds): must be 0 or more")
         }
         if let tokenLifetime, tokenLifetime < 1 {
             throw ValidationError("--token-lifetime \(tokenLifetime): must be 1 second or more")
@@ -102,6 +134,7 @@ struct EmulatorCommand: ParsableCommand {
         config.sendsContentLength = !noContentLength
         config.faults = try faultPlan()
         if let tokenLifetime { config.faults.tokenLifetimeSeconds = tokenLifetime }
+        config.fleet = fleet
         if let iamUser, let iamDomain, let iamPasswordFile {
             let password = try Preflight.secretLine(file: iamPasswordFile, option: "--iam-password-file", what: "password")
             config.iamUser = IAMUser(name: iamUser, domain: iamDomain, password: password)
@@ -117,6 +150,16 @@ struct EmulatorCommand: ParsableCommand {
         signals.start { _ in stopped.signal() }
         stopped.wait()
         emulator.stop()
+    }
+
+    /// The fleet flags.
+    private var fleet: FleetConfig {
+        var fleet = FleetConfig()
+        fleet.serversPerProject = servers
+        fleet.exportSeconds = exportSeconds
+        fleet.percentageStyle = percentageAsString ? .string : .integer
+        fleet.failExports = failExports
+        return fleet
     }
 
     /// `--faults`, inline or `@FILE`; no flag: no faults.

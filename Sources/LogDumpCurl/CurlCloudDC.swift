@@ -1,0 +1,111 @@
+import LogDump
+
+/// CloudDCAPI over libcurl: the server listing, export requests and their status, on the
+/// download endpoint with the same token. Each call blocks its thread; it is retried as
+/// downloads are (RetryPolicy: throttling, server errors and network failures, with
+/// backoff and the server's Retry-After, until the policy's deadline), renews the token
+/// once after a 401, and takes a permit of one ConcurrencyLimiter, so a throttling server
+/// sees fewer calls at once, not more. Thread-safe.
+public final class CurlCloudDC: CloudDCAPI {
+    public let endpoint: Endpoint
+    private let token: any TokenSource
+    private let options: CurlOptions
+    private let policy: RetryPolicy
+    private let limiter: ConcurrencyLimiter
+    private let pool: CurlHandlePool
+
+    /// A page of 1000 servers is a few hundred KiB; more than this is not an answer.
+    static let bodyLimit = 32 << 20
+
+    public init(endpoint: Endpoint, token: any TokenSource, options: CurlOptions = CurlOptions(),
+                policy: RetryPolicy = RetryPolicy(), maxConcurrency: Int = 8) {
+        self.endpoint = endpoint
+        self.token = token
+        self.options = options
+        self.policy = policy
+        limiter = ConcurrencyLimiter(maxConcurrency: maxConcurrency)
+        pool = CurlHandlePool(options: options, maxIdle: max(1, maxConcurrency))
+    }
+
+    public func listServers(project: String, marker: String?, limit: Int,
+                            manageState: String?) throws(RemoteError) -> ServerPage {
+        var query = ["limit=\(min(max(limit, 10), 1000))"]
+        if let marker { query.append("marker=" + ExportLocation.encodeSegment(marker)) }
+        if let manageState { query.append("manage_state=" + ExportLocation.encodeSegment(manageState)) }
+        let body = try call(nil, serversPath(project) + "?" + query.joined(separator: "&"),
+                            what: "the servers of project \(project.quotedForLog())")
+        return try CloudDCAnswers.serverPage(body)
+    }
+
+    public func requestExport(project: String, server: String) throws(RemoteError) -> ExportProgress {
+        let body = try call("", exportsPath(project, server),
+                            what: "an export of server \(server.quotedForLog())")
+        return try CloudDCAnswers.exportProgress(body)
+    }
+
+    public func exportStatus(project: String, server: String, export: String) throws(RemoteError) -> ExportProgress {
+        let body = try call(nil, exportsPath(project, server) + "/" + ExportLocation.encodeSegment(export),
+                            what: "export \(export.quotedForLog()) of server \(server.quotedForLog())")
+        return try CloudDCAnswers.exportProgress(body, exportID: export)
+    }
+
+    private func serversPath(_ project: String) -> String {
+        "/v1/\(ExportLocation.encodeSegment(project))/physicalservers"
+    }
+
+    private func exportsPath(_ project: String, _ server: String) -> String {
+        serversPath(project) + "/\(ExportLocation.encodeSegment(server))/logs/exports"
+    }
+
+    /// GET (`post` nil) or POST `path` until it succeeds or the policy gives up; the body
+    /// of the 2xx answer.
+    private func call(_ post: String?, _ path: String, what: String) throws(RemoteError) -> [UInt8] {
+        let url = endpoint.url + path
+        let deadline = MonotonicInstant.now().advanced(by: policy.deadline)
+        var attempts = 0
+        var lastError: RemoteError?
+        while true {
+            guard let permit = limiter.acquire(until: deadline) else {
+                throw lastError ?? .timedOut("no connection to \(endpoint) came free: throttled")
+            }
+            attempts += 1
+            let result = Result { () throws(RemoteError) in
+                try token.withRenewal { token throws(RemoteError) in try once(post, url, token: token) }
+            }
+            switch result {
+            case .success(let body):
+                permit.release(.succeeded)
+                return body
+            case .failure(let error):
+                permit.release(error.status == 429 ? .throttled : .failed)
+                lastError = error
+                let now = MonotonicInstant.now()
+                let remaining: Duration = now < deadline ? .nanoseconds(Int64(deadline.nanoseconds - now.nanoseconds)) : .zero
+                guard let wait = policy.delay(after: error, attempt: attempts - 1, remaining: remaining) else {
+                    if policy.isRetryable(error) {
+                        Log.warning("giving up on \(what) after \(attempts) attempt(s): \(error)")
+                    }
+                    throw error
+                }
+                Log.debug("retrying \(what) in \(wait) after attempt \(attempts): \(error)")
+                sleepFor(wait)
+            }
+        }
+    }
+
+    /// One request with `token`; a non-2xx answer is .http with the server's code and
+    /// message (escaped, the token taken out) and its Retry-After.
+    private func once(_ post: String?, _ url: String, token: String) throws(RemoteError) -> [UInt8] {
+        let handle = try pool.checkOut()
+        defer { pool.checkIn(handle) }
+        let answer = try CurlExchange.send(body: post, to: url,
+                                           headers: ["X-Auth-Token: \(token)", "Accept: application/json"],
+                                           timeout: options.stallTimeout, bodyLimit: Self.bodyLimit, on: handle)
+        guard (200..<300).contains(answer.status) else {
+            let body = ErrorBody(status: answer.status, body: answer.body, redacting: token)
+            throw .http(status: answer.status, code: body.code, message: body.message,
+                        retryAfter: answer.headers["retry-after"].flatMap { RetryAfter.parse($0) })
+        }
+        return answer.body
+    }
+}
