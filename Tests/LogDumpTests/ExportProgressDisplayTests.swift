@@ -25,14 +25,14 @@ final class ExportProgressDisplayTests: XCTestCase {
         display.finish([state(0, .completed, 100, status: "completed", after: 80), state(1, .failed("disk full"), 40, after: 3)],
                        now: start.advanced(by: .seconds(90)))
         XCTAssertEqual(output[0], """
-            \r\u{1B}[2Kweb-01 (s1)  [######--------------]  30%  running  0:07
-            \r\u{1B}[2Ks2           [--------------------]   0%  waiting  0:00
+            \r\u{1B}[2Kweb-01  [######--------------]  30%  running  0:07
+            \r\u{1B}[2Ks2      [--------------------]   0%  waiting  0:00
 
             """)
-        XCTAssertTrue(output[1].hasPrefix("\u{1B}[2A\r\u{1B}[2Kweb-01 (s1)  [######--------------]  30%  running  1:15\n"), output[1])
+        XCTAssertTrue(output[1].hasPrefix("\u{1B}[2A\r\u{1B}[2Kweb-01  [######--------------]  30%  running  1:15\n"), output[1])
         XCTAssertEqual(output.last, """
-            \u{1B}[2A\r\u{1B}[2Kweb-01 (s1)  [####################] 100%  completed  1:20
-            \r\u{1B}[2Ks2           [########------------]  40%  failed  0:03
+            \u{1B}[2A\r\u{1B}[2Kweb-01  [####################] 100%  completed  1:20
+            \r\u{1B}[2Ks2      [########------------]  40%  failed  0:03
 
             """)
     }
@@ -46,7 +46,7 @@ final class ExportProgressDisplayTests: XCTestCase {
         display.update(running, now: start)
         XCTAssertEqual(output.last, """
             \r\u{1B}[2Ks1  [--------------------]   0%  waiting  0:00
-            \r\u{1B}[2Ks4  [--------------------]   0%  running  0:00
+            \r\u{1B}[2Ks4  [--------------------]   0%  requesting  0:00
             \r\u{1B}[2K+ 3 more: 3 waiting
 
             """)
@@ -55,6 +55,13 @@ final class ExportProgressDisplayTests: XCTestCase {
         display.update(done, now: start)
         XCTAssertTrue(output.last?.hasPrefix("\u{1B}[3A") == true, output.last ?? "")
         XCTAssertEqual(output.last?.split(separator: "\n").count, 3)
+    }
+
+    func testBarsAreCutToTheTerminalsWidth() {
+        var output = ""
+        let display = ExportProgressDisplay(targets: targets, style: .bars, maxColumns: 30, wallClock: { "T" }) { output += $0 }
+        display.tick(now: start)
+        XCTAssertEqual(output, "\r\u{1B}[2Kweb-01  [-------------------…\n\r\u{1B}[2Ks2      [-------------------…\n")
     }
 
     func testPlainLinesOnlyWhenSomethingChanges() {

@@ -17,30 +17,35 @@ public final class ExportProgressDisplay {
     private var drawn = 0
     private let labelWidth: Int
     private let maxLines: Int
+    private let maxColumns: Int
 
     /// `wallClock` gives the time stamp of a plain line (e.g. `Timestamp.rfc3339` of now);
-    /// `maxLines` bounds the bars' lines (a redraw cannot move above the screen's top).
-    public init(targets: [ExportTarget], style: Style, maxLines: Int = .max, wallClock: @escaping () -> String,
-                write: @escaping (String) -> Void) {
+    /// `maxLines` and `maxColumns` bound the bars (a redraw cannot move above the screen's
+    /// top, and a line that wraps takes two).
+    public init(targets: [ExportTarget], style: Style, maxLines: Int = .max, maxColumns: Int = .max,
+                wallClock: @escaping () -> String, write: @escaping (String) -> Void) {
         self.style = style
         self.maxLines = max(2, maxLines)
+        self.maxColumns = max(20, maxColumns)
         self.write = write
         self.wallClock = wallClock
         states = targets.map(FollowedExport.init)
-        labelWidth = min(40, targets.map { Self.label($0).count }.max() ?? 0)
+        labelWidth = min(40, targets.map { Self.shortLabel($0).count }.max() ?? 0)
     }
 
     /// Takes a changed state: `.bars` redraws, `.lines` prints a line if something a
     /// reader cares about changed.
     public func update(_ state: FollowedExport, now: MonotonicInstant) {
+        record(state)
+        if style == .bars { redraw(now: now) }
+    }
+
+    /// Keeps the state; `.lines` prints it if something a reader cares about changed.
+    private func record(_ state: FollowedExport) {
         guard let index = states.firstIndex(where: { $0.target == state.target }) else { return }
         let before = states[index]
         states[index] = state
-        switch style {
-        case .bars: redraw(now: now)
-        case .lines:
-            if Self.lineWorthy(before, state) { write("\(wallClock()) \(line(for: state))\n") }
-        }
+        if style == .lines && Self.lineWorthy(before, state) { write("\(wallClock()) \(line(for: state))\n") }
     }
 
     /// Redraws the bars so elapsed times advance; nothing in `.lines`.
@@ -50,7 +55,8 @@ public final class ExportProgressDisplay {
 
     /// Takes the final states and draws them (the bars' last drawing stays).
     public func finish(_ final: [FollowedExport], now: MonotonicInstant) {
-        for state in final { update(state, now: now) }
+        for state in final { record(state) }
+        if style == .bars { redraw(now: now) }
     }
 
     private func redraw(now: MonotonicInstant) {
@@ -76,7 +82,7 @@ public final class ExportProgressDisplay {
                          + rest.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         }
         var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
-        for line in lines { text += "\r\u{1B}[2K" + line + "\n" }
+        for line in lines { text += "\r\u{1B}[2K" + Self.cut(line, to: maxColumns - 1) + "\n" }
         drawn = lines.count
         write(text)
     }
@@ -86,7 +92,7 @@ public final class ExportProgressDisplay {
         let width = 20
         let percent = state.outcome == .completed ? 100 : min(100, max(0, state.progress?.percentage ?? 0))
         let filled = percent * width / 100
-        let label = Self.cut(Self.label(state.target), to: labelWidth)
+        let label = Self.cut(Self.shortLabel(state.target), to: labelWidth)
         return label + String(repeating: " ", count: max(0, labelWidth - label.count))
             + "  [" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
             + String(percent).leftPadded(to: 3) + "%  " + Self.describe(state) + "  "
@@ -98,8 +104,10 @@ public final class ExportProgressDisplay {
         var text = Self.label(state.target) + ":"
         if let id = state.exportID { text += " export \(id.escapedForLog())" }
         text += " " + Self.describe(state)
-        if case .running = state.outcome, let percent = state.progress?.percentage { text += ", \(percent)%" }
-        if case .running = state.outcome, let status = state.progress?.status { text += " (\(status.escapedForLog()))" }
+        if case .running = state.outcome, state.progress?.phase == .running {
+            if let percent = state.progress?.percentage { text += ", \(percent)%" }
+            if let status = state.progress?.status { text += " (\(status.escapedForLog()))" }
+        }
         return text
     }
 
@@ -128,7 +136,12 @@ public final class ExportProgressDisplay {
     private static func describe(_ state: FollowedExport) -> String {
         switch state.outcome {
         case .waiting: "waiting"
-        case .running: "running"
+        case .running:
+            switch state.progress?.phase {
+            case nil: "requesting"
+            case .completed?: "adding to the manifest"
+            default: "running"
+            }
         case .completed: "completed"
         case .failed: "failed"
         case .timedOut: "timed out"
@@ -140,6 +153,12 @@ public final class ExportProgressDisplay {
     static func label(_ target: ExportTarget) -> String {
         guard let name = target.serverName, !name.isEmpty else { return target.serverID.escapedForLog() }
         return "\(name.escapedForLog()) (\(target.serverID.escapedForLog()))"
+    }
+
+    /// The server's name, or its ID: what a bar has room for.
+    static func shortLabel(_ target: ExportTarget) -> String {
+        guard let name = target.serverName, !name.isEmpty else { return target.serverID.escapedForLog() }
+        return name.escapedForLog()
     }
 
     private static func cut(_ text: String, to width: Int) -> String {
