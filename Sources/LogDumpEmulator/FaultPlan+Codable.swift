@@ -125,11 +125,12 @@ extension ErrorBurst: Codable {
     public init(from decoder: Decoder) throws {
         try decoder.refuseUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let key = DecodingProblem.path(decoder.codingPath)  // error_burst or api_error_burst
         guard let status = try c.decodeWholeNumber(Int.self, forKey: .status) else {
-            throw JSONProblem(description: #"error_burst: missing "status""#)
+            throw JSONProblem(description: #"\#(key): missing "status""#)
         }
         guard let count = try c.decodeWholeNumber(Int.self, forKey: .count) else {
-            throw JSONProblem(description: #"error_burst: missing "count""#)
+            throw JSONProblem(description: #"\#(key): missing "count""#)
         }
         self.init(status: status, count: count)
     }

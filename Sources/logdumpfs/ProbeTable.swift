@@ -89,7 +89,7 @@ struct ProbeTable {
 
 extension String {
     /// Padded with spaces to `width` characters.
-    fileprivate func padding(_ width: Int) -> String {
+    func padding(_ width: Int) -> String {
         self + String(repeating: " ", count: max(0, width - count))
     }
 }

@@ -184,6 +184,20 @@ final class EmulatorSiblingTests: XCTestCase {
         XCTAssertEqual(try fixture.get(fixture.small).status, 200)
     }
 
+    func testApiFaultKeysRoundTripAndAreChecked() throws {
+        let put = try fixture.admin("PUT", "faults", body: #"{"api_error_rates": {"429": 0.5}, "api_error_burst": {"status": 503, "count": 2}}"#)
+        XCTAssertEqual(put.status, 200, String(decoding: put.body, as: UTF8.self))
+        XCTAssertEqual(emulator.faults.apiErrorRates, [429: 0.5])
+        XCTAssertEqual(emulator.faults.apiErrorBurst, ErrorBurst(status: 503, count: 2))
+        for (body, phrase) in [(#"{"api_error_rates": {"200": 0.5}}"#, #"api_error_rates["200"]"#),
+                               (#"{"api_error_rates": {"429": 1.5}}"#, #"api_error_rates["429"]"#),
+                               (#"{"api_error_burst": {"status": 429}}"#, #"api_error_burst: missing "count""#)] {
+            let refused = try fixture.admin("PUT", "faults", body: body)
+            XCTAssertEqual(refused.status, 400, body)
+            XCTAssertTrue((refused.json?["error_msg"] as? String ?? "").contains(phrase), "\(body): \(refused.json ?? [:])")
+        }
+    }
+
     func testMissingOrWrongTokenIs401() throws {
         XCTAssertEqual(try call("/v1/proj1/physicalservers", token: nil).status, 401)
         XCTAssertEqual(try call("/v1/proj1/physicalservers/srv-a/logs/exports", method: "POST", token: "wrong").status, 401)
