@@ -48,6 +48,7 @@ final class ExportFollowerTests: XCTestCase {
         let kept = Recorder<FollowedExport>()
         let final = follower(api, kept: kept).run(targets(3))
         XCTAssertEqual(final[0].outcome, .failed("disk full"))
+        XCTAssertEqual(final[0].progress?.status, "failed")
         guard case .failed(let message) = final[1].outcome else { return XCTFail("\(final[1])") }
         XCTAssertTrue(message.contains("no such server"), message)
         XCTAssertEqual(final[2].outcome, .completed)

@@ -71,12 +71,13 @@ final class ExportProgressDisplayTests: XCTestCase {
         display.update(state(0, .running, 30), now: start.advanced(by: .seconds(1)))
         display.tick(now: start.advanced(by: .seconds(2)))
         display.update(state(0, .running, 60), now: start)
-        display.finish([state(0, .completed, 100, status: "completed"), state(1, .timedOut, 10)], now: start)
+        display.update(state(1, .failed("disk full"), 10), now: start)
+        display.finish([state(0, .completed, 100, status: "completed"), state(1, .failed("disk full"), 10)], now: start)
         XCTAssertEqual(output, """
             2026-12-03T18:00:00Z web-01 (s1): export exp-1 running, 30% (processing)
             2026-12-03T18:00:00Z web-01 (s1): export exp-1 running, 60% (processing)
+            2026-12-03T18:00:00Z s2: export exp-2 failed: disk full
             2026-12-03T18:00:00Z web-01 (s1): export exp-1 completed
-            2026-12-03T18:00:00Z s2: export exp-2 timed out
 
             """)
         XCTAssertFalse(output.contains("\u{1B}"))

@@ -103,15 +103,11 @@ public final class ExportFollower: @unchecked Sendable {
             return finish(index, .failed("the export request failed: \(error)"))
         }
         while true {
-            guard update(index, { $0.progress = progress }) else { return }
-            switch progress.phase {
-            case .completed:
-                return keepCompleted(index)
-            case .failed(let message):
-                return finish(index, .failed(message.isEmpty ? "failed, without a message" : message))
-            case .running:
-                break
+            if case .failed(let message) = progress.phase {
+                return finish(index, .failed(message.isEmpty ? "failed, without a message" : message), progress)
             }
+            guard update(index, { $0.progress = progress }) else { return }
+            if progress.phase == .completed { return keepCompleted(index) }
             // Sleep until the next poll, the deadline or a cancellation.
             let wake = min(MonotonicInstant.now().advanced(by: pollInterval), deadline)
             let stop = monitor.withLock { monitor.wait(until: wake) { stopped } }
@@ -138,8 +134,12 @@ public final class ExportFollower: @unchecked Sendable {
         return monitor.withLock { !stopped }
     }
 
-    private func finish(_ index: Int, _ outcome: FollowedExport.Outcome) {
-        update(index) { $0.outcome = outcome; $0.endedAt = .now() }
+    private func finish(_ index: Int, _ outcome: FollowedExport.Outcome, _ progress: ExportProgress? = nil) {
+        update(index) {
+            $0.outcome = outcome
+            $0.endedAt = .now()
+            if let progress { $0.progress = progress }
+        }
     }
 
     private func keepCompleted(_ index: Int) {

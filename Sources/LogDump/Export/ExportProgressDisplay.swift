@@ -108,6 +108,7 @@ public final class ExportProgressDisplay {
             if let percent = state.progress?.percentage { text += ", \(percent)%" }
             if let status = state.progress?.status { text += " (\(status.escapedForLog()))" }
         }
+        if case .failed(let message) = state.outcome { text += ": \(message.escapedForLog())" }
         return text
     }
 
