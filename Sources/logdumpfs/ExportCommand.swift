@@ -76,6 +76,7 @@ struct ExportCommand: ParsableCommand {
         var curl = CurlOptions()
         curl.caFile = server.caFile
         let token = try Preflight.tokenSource(try server.tokenChoice(), curl: curl)
+        if let warning = EndpointCheck.cleartextWarning([endpoint], sending: "the token") { Log.warning(warning) }
         let api = CurlCloudDC(endpoint: endpoint, token: token, options: curl, maxConcurrency: concurrency)
         let targets = try allServers ? listedServers(api) : servers.map { ExportTarget(serverID: $0) }
         guard !targets.isEmpty else { throw Preflight.Failure("project \(project.quotedForLog()) has no servers") }
@@ -113,7 +114,8 @@ struct ExportCommand: ParsableCommand {
         }
         if let endpoint {
             guard let parsed = Endpoint.parse(endpoint) else {
-                throw Preflight.Failure("--endpoint \(endpoint.quotedForLog()): not an http(s) URL without credentials, query or fragment")
+                throw Preflight.Failure("--endpoint \(Endpoint.redactingCredentials(endpoint).quotedForLog()): "
+                                        + "not an http:// or https:// URL without credentials, query or fragment")
             }
             return parsed
         }
@@ -125,18 +127,12 @@ struct ExportCommand: ParsableCommand {
 
     /// Every server of the project, over all pages, with its name.
     private func listedServers(_ api: CurlCloudDC) throws(Preflight.Failure) -> [ExportTarget] {
-        var targets: [ExportTarget] = []
-        var marker: String? = nil
-        repeat {
-            let page: ServerPage
-            do { page = try api.listServers(project: project, marker: marker, limit: 1000, manageState: nil) } catch {
-                throw Preflight.Failure("listing the servers of project \(project.quotedForLog()): \(error)")
-            }
-            targets += page.servers.map { ExportTarget(serverID: $0.id, serverName: $0.name) }
-            guard page.nextMarker != marker else { break }
-            marker = page.nextMarker
-        } while marker != nil
-        return targets
+        do throws(RemoteError) {
+            return try ServersCommand.allServers(of: project, manageState: nil, from: api)
+                .map { ExportTarget(serverID: $0.id, serverName: $0.name) }
+        } catch {
+            throw Preflight.Failure("cannot list the servers of project \(project.quotedForLog()) at \(api.endpoint): \(error)")
+        }
     }
 
     /// What makes an ID unusable as one path segment of the mount, or nil.
