@@ -1,4 +1,5 @@
-/// The fault plan in force and its dice: what each content GET draws its faults from.
+/// The fault plan in force and its dice: what each content GET and sibling call draws its
+/// faults from.
 /// Lives in a Mutex in `EmulatorState`; every method is quick and never blocks.
 struct ActiveFaults: Sendable {
     private(set) var plan: FaultPlan
@@ -29,7 +30,7 @@ struct ActiveFaults: Sendable {
             roll.errorStatus = burst.status
             plan.errorBurst = burst.count > 1 ? ErrorBurst(status: burst.status, count: burst.count - 1) : nil
         } else {
-            roll.errorStatus = status(drawn: statusDraw)
+            roll.errorStatus = Self.status(drawn: statusDraw, rates: plan.errorRates)
         }
         roll.retryAfter = retryAfter(for: roll.errorStatus)
         if let fault = plan.bodyFault, bodyDraw < fault.rate {
@@ -54,8 +55,6 @@ struct ActiveFaults: Sendable {
     private func retryAfter(for status: Int?) -> String? {
         status == 429 || status == 503 ? plan.retryAfter : nil
     }
-
-    private func status(drawn draw: Double) -> Int? { Self.status(drawn: draw, rates: plan.errorRates) }
 
     /// The rates laid end to end on [0, 1), in status order: the draw lands in one or past all.
     private static func status(drawn draw: Double, rates: [Int: Double]) -> Int? {

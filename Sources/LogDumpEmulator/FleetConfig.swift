@@ -30,7 +30,7 @@ public struct FleetConfig: Sendable, Equatable {
     public init() {}
 
     /// The most servers a project may have.
-    public static let maxServersPerProject = 1_000_000
+    public static let maxServersPerProject = 100_000
 }
 
 extension FleetConfig: Codable {

@@ -13,7 +13,8 @@ struct EmulatorCommand: ParsableCommand {
         printed. Runs until Ctrl-C. The token it accepts is read from
         --token-file, else LOGDUMPFS_TOKEN.
 
-        Fault injection (downloads only, never the admin or IAM routes): --faults
+        Fault injection (downloads, and the sibling calls through the api_ keys;
+        never the admin or IAM routes): --faults
         takes a JSON fault plan, inline or as @FILE. Its keys, all optional:
           error_rates      {"429": 0.3, "500": 0.1}: per status, the share of
                            downloads answered with it and a JSON error
