@@ -45,6 +45,9 @@ final class RunningTool {
         process.terminationHandler = { _ in exited.signal() }
     }
 
+    /// What the tool has written to standard error so far.
+    var stderrSoFar: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
     /// Waits for the tool until its timeout (counted from its start); past it, SIGKILLs it.
     func wait() -> ToolResult {
         let remaining = max(0, timeout - Date().timeIntervalSince(started))
