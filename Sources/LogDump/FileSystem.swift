@@ -4,7 +4,11 @@ import Synchronization
 /// tests to drive without a mount. Read-only: anything that would change the tree is
 /// answered with EROFS by the adapter before it gets here.
 public final class FileSystem: Sendable {
-    public let catalog: Catalog
+    /// The tree now shown. A reload swaps it whole; each operation takes it once and
+    /// works on that one, and open files keep their own reader, so neither waits for
+    /// nor notices a swap.
+    public var catalog: Catalog { current.withLock { $0 } }
+    private let current: Mutex<Catalog>
     public let ownership: Ownership
     private let loader: BlockLoader
     /// Learns the sizes the manifest does not give, one deadline per listing at most.
@@ -19,11 +23,21 @@ public final class FileSystem: Sendable {
     public init(catalog: Catalog, source: any ExportSource, loader: BlockLoader,
                 ownership: Ownership, probeTimeout: Duration = .seconds(5),
                 probeRetryDelay: Duration = .seconds(30)) {
-        self.catalog = catalog
+        self.current = Mutex(catalog)
         self.loader = loader
         self.ownership = ownership
         self.prober = SizeProber(source: source, timeout: probeTimeout, retryDelay: probeRetryDelay) { [loader] size, location in
             loader.learn(size: size, of: location)
+        }
+    }
+
+    /// Shows `catalog` from now on; returns the one it replaces.
+    @discardableResult
+    public func replaceCatalog(with catalog: Catalog) -> Catalog {
+        current.withLock { shown in
+            let old = shown
+            shown = catalog
+            return old
         }
     }
 
@@ -33,19 +47,29 @@ public final class FileSystem: Sendable {
     }
 
     public func lookup(parent: Inode, name: String) throws(Errno) -> Attributes {
+        let catalog = self.catalog
         guard let parentNode = catalog.node(parent) else { throw .noEntry }
         guard parentNode.kind == .directory else { throw .notDirectory }
         guard let node = catalog.lookup(parent: parent, name: name) else { throw .noEntry }
-        return attributes(of: node, probing: true)
+        return attributes(of: node, in: catalog, probing: true)
     }
 
     public func getattr(_ inode: Inode) throws(Errno) -> Attributes {
+        let catalog = self.catalog
         guard let node = catalog.node(inode) else { throw .noEntry }
-        return attributes(of: node, probing: false)
+        return attributes(of: node, in: catalog, probing: false)
+    }
+
+    /// A symlink's target.
+    public func readlink(_ inode: Inode) throws(Errno) -> String {
+        guard let node = catalog.node(inode) else { throw .noEntry }
+        guard let target = node.target else { throw .invalid }
+        return target
     }
 
     /// A directory's entries, "." and ".." first. Never touches the network.
     public func readdir(_ inode: Inode) throws(Errno) -> [DirectoryEntry] {
+        let catalog = self.catalog
         guard let node = catalog.node(inode) else { throw .noEntry }
         guard let children = catalog.children(of: inode) else { throw .notDirectory }
         var entries = [DirectoryEntry(name: ".", inode: inode, kind: .directory),
@@ -59,9 +83,10 @@ public final class FileSystem: Sendable {
 
     /// Opens an export for reading; returns the handle for `read` and `release`.
     public func open(_ inode: Inode) throws(Errno) -> OpenedFile {
+        let catalog = self.catalog
         guard let node = catalog.node(inode) else { throw .noEntry }
         guard let entry = node.entry else { throw .isDirectory }
-        let attributes = attributes(of: node, probing: true)
+        let attributes = attributes(of: node, in: catalog, probing: true)
         if let size = entry.size { loader.promise(size: size, of: entry.location) }
         let reader = ExportReader(location: entry.location,
                                   size: attributes.sizeKnown ? attributes.size : nil, loader: loader)
@@ -84,7 +109,7 @@ public final class FileSystem: Sendable {
 
     // MARK: Attributes
 
-    private func attributes(of node: CatalogNode, probing: Bool) -> Attributes {
+    private func attributes(of node: CatalogNode, in catalog: Catalog, probing: Bool) -> Attributes {
         switch node.kind {
         case .directory:
             // In this tree a directory holds directories only, or (exports/) files only.
@@ -93,8 +118,12 @@ public final class FileSystem: Sendable {
             return Attributes(inode: node.inode, kind: .directory, mode: ownership.directoryMode,
                               size: 4096, links: UInt32(2 + subdirectories),
                               uid: ownership.uid, gid: ownership.gid, mtime: node.mtime, sizeKnown: true)
+        case .symlink:
+            return Attributes(inode: node.inode, kind: .symlink, mode: 0o777,
+                              size: UInt64(node.target?.utf8.count ?? 0), links: 1,
+                              uid: ownership.uid, gid: ownership.gid, mtime: node.mtime, sizeKnown: true)
         case .file:
-            let size = node.entry.flatMap { exportSize(of: node, entry: $0, probing: probing) }
+            let size = node.entry.flatMap { exportSize(of: node, entry: $0, in: catalog, probing: probing) }
             return Attributes(inode: node.inode, kind: .file, mode: ownership.fileMode,
                               size: size ?? 0, links: 1,
                               uid: ownership.uid, gid: ownership.gid, mtime: node.mtime,
@@ -104,15 +133,15 @@ public final class FileSystem: Sendable {
 
     /// The manifest's size, else what reading or a probe has shown (probing, with the
     /// file's unsized siblings, on lookup).
-    private func exportSize(of node: CatalogNode, entry: ExportEntry, probing: Bool) -> UInt64? {
+    private func exportSize(of node: CatalogNode, entry: ExportEntry, in catalog: Catalog, probing: Bool) -> UInt64? {
         if let size = entry.size { return size }
         if let learned = loader.learnedSize(of: entry.location) { return learned }
         guard probing else { return prober.knownSize(of: entry.location) }
-        return prober.size(of: entry.location) { unsizedSiblings(of: node) }
+        return prober.size(of: entry.location) { unsizedSiblings(of: node, in: catalog) }
     }
 
     /// The exports in `node`'s directory whose size is not known yet, itself included.
-    private func unsizedSiblings(of node: CatalogNode) -> [ExportLocation] {
+    private func unsizedSiblings(of node: CatalogNode, in catalog: Catalog) -> [ExportLocation] {
         (catalog.children(of: node.parent) ?? []).compactMap { sibling in
             guard let entry = sibling.entry, entry.size == nil,
                   loader.learnedSize(of: entry.location) == nil else { return nil }

@@ -36,6 +36,8 @@ public final class FuseMount: @unchecked Sendable {
     private let context: FuseContext
     private let settings: MountSettings
     private var session: OpaquePointer?
+    /// Guards `session` for `invalidate`, which runs on a thread of its own.
+    private let sessionLock = NSLock()
     private let unmounting = Atomic<Bool>(false)
     private let serving = Atomic<Bool>(false)
     /// Called once the session ends, however it ends, before libfuse waits for its
@@ -82,7 +84,8 @@ public final class FuseMount: @unchecked Sendable {
         guard fuse_session_mount(session, mountpoint) == 0 else {
             throw MountError("cannot mount on \(mountpoint): libfuse's message above says why (permission? /dev/fuse? allow_other without user_allow_other?)")
         }
-        self.session = session
+        sessionLock.withLock { self.session = session }
+        defer { sessionLock.withLock { self.session = nil } }
         Log.info("mounted on \(mountpoint)")
         raiseReadAhead()
         let config = fuse_loop_cfg_create()
@@ -120,6 +123,25 @@ public final class FuseMount: @unchecked Sendable {
             }
             Log.warning("files still open after \(grace): exiting, which closes the FUSE connection")
             _exit(0)
+        }
+    }
+
+    /// Tells the kernel to forget what a catalog swap changed: the names and the
+    /// attributes (and cached pages) of the inodes. Call it after the swap, never from a
+    /// FUSE request callback: the kernel may wait for a request in this directory to
+    /// finish before it answers. Does nothing before the mount serves or after it ends.
+    public func invalidate(_ changes: CatalogChanges) {
+        sessionLock.withLock {
+            guard let session, serving.load(ordering: .sequentiallyConsistent) else { return }
+            for change in changes.names {
+                // ENOENT: the kernel did not hold the name. Nothing to do either way.
+                _ = change.name.withCString { name in
+                    fuse_lowlevel_notify_inval_entry(session, change.parent.rawValue, name, strlen(name))
+                }
+            }
+            for inode in changes.inodes {
+                _ = fuse_lowlevel_notify_inval_inode(session, inode.rawValue, 0, 0)
+            }
         }
     }
 

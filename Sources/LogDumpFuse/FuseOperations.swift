@@ -44,6 +44,11 @@ enum FuseOperations {
                 fuse_reply_attr(req, &st, FuseReplies.timeout(for: attributes))
             }
         }
+        ops.readlink = { req, ino in
+            FuseOperations.reply(req) { fs throws(Errno) in
+                fuse_reply_readlink(req, try fs.readlink(Inode(ino)))
+            }
+        }
         ops.open = { req, ino, fi in
             let flags = fi!.pointee.flags
             FuseOperations.reply(req) { fs throws(Errno) in

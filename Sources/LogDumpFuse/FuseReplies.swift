@@ -4,8 +4,9 @@ import LogDump
 
 /// Copies core values into the C structs FUSE replies carry.
 enum FuseReplies {
-    /// How long the kernel may keep names and attributes: the tree never changes while
-    /// mounted, but a size still unknown may be learned by reading, so those expire fast.
+    /// How long the kernel may keep names and attributes: a manifest reload tells the
+    /// kernel what changed (FuseMount.invalidate), but a size still unknown may be
+    /// learned by reading, so those expire fast.
     static func timeout(for attributes: Attributes) -> Double {
         attributes.sizeKnown ? 3600 : 1
     }
@@ -13,7 +14,7 @@ enum FuseReplies {
     static func stat(_ attributes: Attributes) -> Glibc.stat {
         var st = Glibc.stat()
         st.st_ino = ino_t(attributes.inode.rawValue)
-        st.st_mode = (attributes.kind == .directory ? S_IFDIR : S_IFREG) | attributes.mode
+        st.st_mode = fileType(attributes.kind) | attributes.mode
         st.st_nlink = UInt(attributes.links)
         st.st_uid = attributes.uid
         st.st_gid = attributes.gid
@@ -38,6 +39,10 @@ enum FuseReplies {
     }
 
     static func fileType(_ kind: NodeKind) -> mode_t {
-        kind == .directory ? S_IFDIR : S_IFREG
+        switch kind {
+        case .directory: S_IFDIR
+        case .file: S_IFREG
+        case .symlink: S_IFLNK
+        }
     }
 }

@@ -6,9 +6,12 @@ import LogDumpFuse
 
 /// Everything a running mount is made of, wired together: catalog, curl source, cache,
 /// loader, filesystem, FUSE session. Runs in the foreground until unmounted or until
-/// SIGINT, SIGTERM or SIGHUP, which unmount cleanly.
+/// SIGINT or SIGTERM, which unmount cleanly. Follows the manifest file: a change to it,
+/// or SIGHUP, reloads it (ManifestWatcher, ManifestReload).
 struct Daemon {
     var manifest: Manifest
+    /// Where `manifest` was read from, to follow its changes.
+    var manifestPath: String
     var mountpoint: String
     var token: any TokenSource
     var curlOptions = CurlOptions()
@@ -42,11 +45,17 @@ struct Daemon {
         // Everything that may wait on the network stops as soon as the session ends.
         let stop: @Sendable () -> Void = { endpointCheck.stop(); fileSystem.stop(); loader.shutdown() }
         let mount = FuseMount(fileSystem: fileSystem, mountpoint: mountpoint, settings: settings, whenEnding: stop)
+        let reload = ManifestReload(path: manifestPath, fileSystem: fileSystem, mount: mount)
+        let watcher = ManifestWatcher(path: manifestPath) { reload.run() }
         signals.start { signal in
+            if signal == SIGHUP {
+                Log.info("got SIGHUP: reloading the manifest")
+                return watcher.reloadNow()
+            }
             Log.info("got \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"): unmounting \(mountpoint)")
             mount.unmount()
         }
-        defer { stop() }
+        defer { watcher.stop(); stop() }
         try mount.run()
     }
 

@@ -10,6 +10,8 @@ struct MountCommand: ParsableCommand {
         abstract: "Mount the exports a manifest lists, in the foreground.",
         discussion: """
         Runs until unmounted: press Ctrl-C, send SIGTERM, or run `fusermount3 -u MOUNTPOINT`.
+        Follows the manifest: replacing or rewriting it, or sending SIGHUP, shows the new
+        tree without a remount (a manifest that does not load keeps the old one).
 
         \(tokenFlagsHelp)
 
@@ -114,7 +116,7 @@ struct MountCommand: ParsableCommand {
         // the last one: it gets their error, not a timeout of its own.
         loader.waitTimeout = .seconds(retryDeadline + 2 * stallTimeout + 30)
         let token = try Preflight.tokenSource(tokenChoice, curl: curl)  // last: it may run a command or log in
-        return Daemon(manifest: manifest, mountpoint: mountpoint, token: token,
+        return Daemon(manifest: manifest, manifestPath: absolute(self.manifest), mountpoint: mountpoint, token: token,
                       curlOptions: curl, mountOptions: mountOptions, memoryCacheSize: memory - inFlight,
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
                       cacheSize: cacheBytes, loaderOptions: loader,

@@ -10,6 +10,8 @@
       open + read of 1 byte of each path, in turn. Prints: median max
   probe.py curlrange URL HEADER_FILE FILE_BYTES SAMPLES SEED
       `curl -r a-b` of 64 KiB at random offsets, %{time_total} of each. Prints: p50 p99
+  probe.py gaps PATH
+      reads PATH from start to end in 1 MiB reads. Prints: wall_ns longest_read_ms
   probe.py cpu LIMIT PIDS -- COMMAND...
       runs COMMAND (its output to /dev/null) for at most LIMIT seconds; PIDS: comma-separated
       processes already running (a daemon, a server). Prints: wall_ns command_cpu_s and the
@@ -116,6 +118,17 @@ def cpu(limit, pids, command):
     used = " ".join(f"{b - a:.2f}" for a, b in zip(before, after))
     print(f"{wall} {usage.ru_utime + usage.ru_stime:.2f} {used}")
 
+def gaps(path):
+    longest = 0.0
+    start = time.perf_counter()
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            before = time.perf_counter()
+            if not f.read(1 << 20):
+                break
+            longest = max(longest, time.perf_counter() - before)
+    print(f"{int((time.perf_counter() - start) * 1e9)} {longest * 1e3:.3f}")
+
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
@@ -123,6 +136,8 @@ if __name__ == "__main__":
         randread(args[0], int(args[1]), int(args[2]), int(args[3]), int(args[4]))
     elif cmd == "ttfb":
         ttfb(args)
+    elif cmd == "gaps":
+        gaps(args[0])
     elif cmd == "curlrange":
         curlrange(args[0], args[1], int(args[2]), int(args[3]), int(args[4]))
     elif cmd == "cpu" and len(args) > 3 and args[2] == "--":

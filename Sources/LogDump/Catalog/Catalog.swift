@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-public enum NodeKind: Sendable, Equatable { case directory, file }
+public enum NodeKind: Sendable, Equatable { case directory, file, symlink }
 
 /// One directory or file of the tree.
 public struct CatalogNode: Sendable {
@@ -18,13 +18,16 @@ public struct CatalogNode: Sendable {
     public let mtime: Timestamp
     /// Files only.
     public let entry: ExportEntry?
+    /// Symlinks only: `../<server_id>` for a link of `by-name/`.
+    public var target: String? = nil
 }
 
 /// The immutable tree built from a manifest:
-/// `/<project_id>/<server_id>/exports/<export_id>.tar.gz`.
+/// `/<project_id>/<server_id>/exports/<export_id>.tar.gz`, and
+/// `/<project_id>/by-name/<server_name>` -> `../<server_id>` (see `ServerNames`).
 ///
 /// Answers lookup/getattr/readdir without locks (nothing changes after init); a
-/// manifest reload builds a new Catalog. Inode numbers depend only on the IDs (see
+/// manifest reload builds a new Catalog and swaps it in whole. Inode numbers depend only on the IDs (see
 /// `InodeHash`), so they survive remounts and reordering of the manifest.
 public final class Catalog: Sendable {
     private let root: CatalogNode
@@ -43,18 +46,19 @@ public final class Catalog: Sendable {
     public init(_ manifest: Manifest) {
         var tree = TreeBuilder()
         for (index, entry) in manifest.entries.enumerated() { tree.add(entry, index: index) }
+        tree.addServerNameLinks()
         let inodes = tree.assignInodes()
 
         var childLists: [Inode: [CatalogNode]] = [:]
         var slots: [Inode: Slot] = [:]
         slots.reserveCapacity(tree.nodes.count)
-        for (index, pending) in tree.nodes.enumerated() where pending.entry == nil {
+        for (index, pending) in tree.nodes.enumerated() where pending.kind == .directory {
             let parent = inodes[index]
             let children = pending.children.map { child in
                 let node = tree.nodes[child]
                 return CatalogNode(inode: inodes[child], parent: parent, name: node.name,
-                                   kind: node.entry == nil ? .directory : .file, mtime: node.mtime,
-                                   entry: node.entry.map { manifest.entries[$0] })
+                                   kind: node.kind, mtime: node.mtime,
+                                   entry: node.entry.map { manifest.entries[$0] }, target: node.target)
             }.sorted { byteOrderPrecedes($0.name, $1.name) }
             for (position, child) in children.enumerated() {
                 slots[child.inode] = Slot(parent: parent, position: position)

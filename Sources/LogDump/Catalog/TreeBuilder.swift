@@ -4,8 +4,11 @@ struct TreeBuilder {
     struct PendingNode {
         var parent: Int
         var name: String
-        /// Index in the manifest's entries for a file; nil for a directory.
+        var kind: NodeKind
+        /// Index in the manifest's entries for a file; nil otherwise.
         var entry: Int?
+        /// A symlink's target.
+        var target: String? = nil
         var mtime: Timestamp
         var children: [Int] = []
         /// FNV-1a state after the node's path, so a child's hash extends it.
@@ -13,9 +16,11 @@ struct TreeBuilder {
     }
 
     private(set) var nodes: [PendingNode] = [
-        PendingNode(parent: 0, name: "", entry: nil, mtime: .epoch, pathHash: InodeHash()),
+        PendingNode(parent: 0, name: "", kind: .directory, entry: nil, mtime: .epoch, pathHash: InodeHash()),
     ]
     private var directories: [ChildKey<Int>: Int] = [:]
+    /// Server directory node -> the name the manifest first gives that server.
+    private var serverNames: [Int: String] = [:]
 
     static let exportsDirectoryName = "exports"
     static let fileSuffix = ".tar.gz"
@@ -24,10 +29,11 @@ struct TreeBuilder {
     mutating func add(_ entry: ExportEntry, index: Int) {
         let project = directory(entry.key.projectID, in: 0)
         let server = directory(entry.key.serverID, in: project)
+        if let name = entry.serverName, serverNames[server] == nil { serverNames[server] = name }
         let exports = directory(Self.exportsDirectoryName, in: server)
         let mtime = entry.createdAt ?? .epoch
         // Duplicates were rejected by the manifest, so the file name is new here.
-        _ = append(name: entry.key.exportID + Self.fileSuffix, parent: exports, entry: index, mtime: mtime)
+        _ = append(name: entry.key.exportID + Self.fileSuffix, parent: exports, kind: .file, entry: index, mtime: mtime)
         var ancestor = exports
         while true {
             if nodes[ancestor].mtime < mtime { nodes[ancestor].mtime = mtime }
@@ -36,19 +42,41 @@ struct TreeBuilder {
         }
     }
 
+    /// Adds `/<project>/by-name/<link>` -> `../<server_id>` for every server the
+    /// manifest names (see `ServerNames`). Call once, after the last `add`.
+    mutating func addServerNameLinks() {
+        var byProject: [Int: [(serverID: String, name: String)]] = [:]
+        for (server, name) in serverNames {
+            byProject[nodes[server].parent, default: []].append((nodes[server].name, name))
+        }
+        for (project, names) in byProject.sorted(by: { $0.key < $1.key }) {
+            // A server whose ID is "by-name" keeps its directory; the project has no links.
+            guard directories[ChildKey(parent: project, name: ServerNames.directoryName)] == nil else { continue }
+            let links = ServerNames.links(for: names).sorted { byteOrderPrecedes($0.link, $1.link) }
+            guard !links.isEmpty else { continue }
+            let directory = directory(ServerNames.directoryName, in: project)
+            for (link, serverID) in links {
+                let mtime = directories[ChildKey(parent: project, name: serverID)].map { nodes[$0].mtime } ?? .epoch
+                let node = append(name: link, parent: directory, kind: .symlink, entry: nil, mtime: mtime)
+                nodes[node].target = "../" + serverID
+                if nodes[directory].mtime < mtime { nodes[directory].mtime = mtime }
+            }
+        }
+    }
+
     private mutating func directory(_ name: String, in parent: Int) -> Int {
         let key = ChildKey(parent: parent, name: name)
         if let existing = directories[key] { return existing }
-        let index = append(name: name, parent: parent, entry: nil, mtime: .epoch)
+        let index = append(name: name, parent: parent, kind: .directory, entry: nil, mtime: .epoch)
         directories[key] = index
         return index
     }
 
-    private mutating func append(name: String, parent: Int, entry: Int?, mtime: Timestamp) -> Int {
+    private mutating func append(name: String, parent: Int, kind: NodeKind, entry: Int?, mtime: Timestamp) -> Int {
         var hash = nodes[parent].pathHash
         hash.add(UInt8(ascii: "/"))
         hash.add(name)
-        nodes.append(PendingNode(parent: parent, name: name, entry: entry, mtime: mtime, pathHash: hash))
+        nodes.append(PendingNode(parent: parent, name: name, kind: kind, entry: entry, mtime: mtime, pathHash: hash))
         let index = nodes.count - 1
         nodes[parent].children.append(index)
         return index

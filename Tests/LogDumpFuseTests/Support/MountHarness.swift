@@ -9,6 +9,7 @@ struct ManifestItem {
     var exportID: String
     var size: Int?
     var createdAt: String?
+    var serverName: String?
 
     init(_ export: FixtureExport, includeSize: Bool = true) {
         projectID = export.projectID
@@ -84,18 +85,32 @@ final class MountHarness {
         try writeManifest(exports.map { ManifestItem($0, includeSize: includeSizes) })
     }
 
+    /// Writes the manifest beside and renames it over `manifest.json`, as editors do.
+    func replaceManifest(_ items: [ManifestItem]) throws {
+        try writeManifest(items, to: manifestPath + ".new")
+        guard rename(manifestPath + ".new", manifestPath) == 0 else {
+            throw HarnessError("cannot rename the new manifest: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Writes `manifest.json` in place (through a symlink, if it is one).
     func writeManifest(_ items: [ManifestItem]) throws {
+        try writeManifest(items, to: manifestPath)
+    }
+
+    private func writeManifest(_ items: [ManifestItem], to path: String) throws {
         func quoted(_ s: String) -> String { "\"\(s)\"" }  // the test ids need no escaping
         let entries = items.map { item in
             var fields = ["\"project_id\": \(quoted(item.projectID))", "\"server_id\": \(quoted(item.serverID))",
                           "\"export_id\": \(quoted(item.exportID))"]
             if let size = item.size { fields.append("\"size\": \(size)") }
             if let createdAt = item.createdAt { fields.append("\"created_at\": \(quoted(createdAt))") }
+            if let name = item.serverName { fields.append("\"server_name\": \(quoted(name))") }
             return "    {" + fields.joined(separator: ", ") + "}"
         }
         let json = "{\n  \"endpoint\": \(quoted(emulator.endpoint)),\n  \"exports\": [\n"
             + entries.joined(separator: ",\n") + "\n  ]\n}\n"
-        try json.write(toFile: manifestPath, atomically: false, encoding: .utf8)
+        try json.write(toFile: path, atomically: false, encoding: .utf8)
     }
 
     // MARK: The daemon
