@@ -41,6 +41,8 @@ struct DemoCommand: ParsableCommand {
         let manifest = try Manifest.load(contentsOf: manifestPath)
         try Preflight.checkMountpoint(mountpoint)
         try Preflight.checkFuseDevice()
+        let first = exports[0].spec
+        let binary = absolute(CommandLine.arguments[0])
         print("""
         logdumpfs demo: \(exports.count) sample exports served by the emulator at \(emulator.endpoint)
         manifest: \(manifestPath)
@@ -48,8 +50,15 @@ struct DemoCommand: ParsableCommand {
 
         Try, in another terminal:
           ls -lR \(mountpoint)
-          tar -tzvf \(mountpoint)/\(exports[0].spec.projectID)/\(exports[0].spec.serverID)/exports/\(exports[0].spec.exportID).tar.gz
+          tar -tzvf \(mountpoint)/\(first.projectID)/\(first.serverID)/exports/\(first.exportID).tar.gz
           sha256sum \(mountpoint)/*/*/exports/*.tar.gz
+
+        Request a new export of a server and watch it appear in the mount (it follows its
+        manifest; this terminal logs the reload):
+          export LOGDUMPFS_TOKEN=\(token)
+          \(binary) servers \(first.projectID) --endpoint \(emulator.endpoint)
+          \(binary) export \(first.projectID) \(first.serverID) --manifest \(manifestPath)
+          ls -l \(mountpoint)/\(first.projectID)/\(first.serverID)/exports
 
         Press Ctrl-C (or run fusermount3 -u \(mountpoint)) to unmount and end the demo.
         """)

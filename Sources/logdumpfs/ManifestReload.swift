@@ -28,7 +28,10 @@ struct ManifestReload: Sendable {
         let compared = ContinuousClock.now
         mount.invalidate(changes)
         let done = ContinuousClock.now
-        Log.info("manifest reloaded: \(catalog.fileCount) exports (were \(old.fileCount))")
+        // Where to look: the first few listings that changed (the new tree's names).
+        let listings = changes.inodes.lazy.filter { $0 != .root }.compactMap { catalog.path(of: $0) }.prefix(3)
+        Log.info("manifest reloaded: \(catalog.fileCount) exports (were \(old.fileCount))"
+                 + (listings.isEmpty ? "" : "; changed: " + listings.map { $0.escapedForLog() }.joined(separator: ", ")))
         Log.debug("reload: loaded and built in \(milliseconds(built - started)), swapped in \(milliseconds(swapped - built)), "
                   + "compared in \(milliseconds(compared - swapped)), \(changes.names.count) names and "
                   + "\(changes.inodes.count) inodes invalidated in \(milliseconds(done - compared))")

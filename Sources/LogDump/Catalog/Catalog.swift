@@ -95,6 +95,18 @@ public final class Catalog: Sendable {
 
     /// Sorted by name in byte order; nil when `directory` is not a directory.
     public func children(of directory: Inode) -> [CatalogNode]? { childLists[directory] }
+
+    /// The node's path below the mountpoint (`/p/s/exports`), for messages.
+    public func path(of inode: Inode) -> String? {
+        var names: [String] = []
+        var current = inode
+        while current != .root {
+            guard let node = node(current) else { return nil }
+            names.append(node.name)
+            current = node.parent
+        }
+        return "/" + names.reversed().joined(separator: "/")
+    }
 }
 
 /// Byte-wise (UTF-8) order, which is what `ls` shows in the C locale; Swift's String
