@@ -66,7 +66,7 @@ struct ExportCommand: ParsableCommand {
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
         guard pollInterval > 0, pollInterval.isFinite else { throw ValidationError("--poll-interval must be a positive number of seconds") }
         for id in [project] + servers {
-            if let problem = Self.segmentProblem(id) { throw ValidationError("ID \(id.quotedForLog()): \(problem)") }
+            if let problem = ExportKey.problem(with: id) { throw ValidationError("ID \(id.quotedForLog()): \(problem)") }
         }
     }
 
@@ -133,15 +133,6 @@ struct ExportCommand: ParsableCommand {
         } catch {
             throw Preflight.Failure("cannot list the servers of project \(project.quotedForLog()) at \(api.endpoint): \(error)")
         }
-    }
-
-    /// What makes an ID unusable as one path segment of the mount, or nil.
-    static func segmentProblem(_ id: String) -> String? {
-        if id.isEmpty { return "must not be empty" }
-        if id == "." || id == ".." { return "must not be . or .." }
-        if id.contains("/") { return "must not contain /" }
-        if id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "must not contain control characters" }
-        return nil
     }
 }
 

@@ -11,6 +11,10 @@ public struct ExportKey: Hashable, Sendable, CustomStringConvertible {
         self.exportID = exportID
     }
 
+    /// Why `id` cannot be a project, server or export ID (one path segment of a URL and of
+    /// the tree), or nil when it can: the manifest's own rule, for IDs typed elsewhere.
+    public static func problem(with id: String) -> String? { ManifestValidator.idProblem(id) }
+
     /// The file's path below the mountpoint.
     public var path: String { "/\(projectID)/\(serverID)/exports/\(exportID).tar.gz" }
     public var description: String { "project \(projectID), server \(serverID), export \(exportID)" }
