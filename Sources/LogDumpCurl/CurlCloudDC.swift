@@ -61,14 +61,12 @@ public final class CurlCloudDC: CloudDCAPI {
     /// of the 2xx answer.
     private func call(_ post: String?, _ path: String, what: String) throws(RemoteError) -> [UInt8] {
         let url = endpoint.url + path
-        let deadline = MonotonicInstant.now().advanced(by: policy.deadline)
-        var attempts = 0
-        var lastError: RemoteError?
+        var progress = RetryProgress(budget: policy.deadline)
         while true {
-            guard let permit = limiter.acquire(until: deadline) else {
-                throw lastError ?? .timedOut("no connection to \(endpoint) came free: throttled")
+            guard let permit = limiter.acquire(until: progress.deadline) else {
+                throw progress.lastError ?? .timedOut("no connection to \(endpoint) came free: throttled")
             }
-            attempts += 1
+            progress.attempts += 1
             let result = Result { () throws(RemoteError) in
                 try token.withRenewal { token throws(RemoteError) in try once(post, url, token: token) }
             }
@@ -78,16 +76,15 @@ public final class CurlCloudDC: CloudDCAPI {
                 return body
             case .failure(let error):
                 permit.release(error.status == 429 ? .throttled : .failed)
-                lastError = error
-                let now = MonotonicInstant.now()
-                let remaining: Duration = now < deadline ? .nanoseconds(Int64(deadline.nanoseconds - now.nanoseconds)) : .zero
-                guard let wait = policy.delay(after: error, attempt: attempts - 1, remaining: remaining) else {
+                progress.failed(with: error, delivered: 0, refreshDeadline: false)
+                guard let wait = policy.delay(after: error, attempt: progress.failuresInARow - 1,
+                                              remaining: progress.remaining) else {
                     if policy.isRetryable(error) {
-                        Log.warning("giving up on \(what) after \(attempts) attempt(s): \(error)")
+                        Log.warning("giving up on \(what) after \(progress.attempts) attempt(s): \(error)")
                     }
                     throw error
                 }
-                Log.debug("retrying \(what) in \(wait) after attempt \(attempts): \(error)")
+                Log.debug("retrying \(what) in \(wait.secondsText) after attempt \(progress.attempts): \(error)")
                 sleepFor(wait)
             }
         }

@@ -83,7 +83,7 @@ public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
 
 extension Duration {
     /// `1.5 s`: seconds with a tenth, for log lines and messages.
-    var secondsText: String {
+    public var secondsText: String {
         let (seconds, attoseconds) = components
         let tenths = (seconds * 10 + attoseconds / 100_000_000_000_000_000)
         return "\(tenths / 10).\(abs(tenths % 10)) s"

@@ -113,31 +113,31 @@ public final class RetryingSource: ExportSource {
     }
 }
 
-/// One transfer's attempts so far, and how long it has left.
-struct RetryProgress {
-    let budget: Duration
-    let started = MonotonicInstant.now()
-    private(set) var deadline: MonotonicInstant
-    var attempts = 0
+/// One transfer's (or API call's) attempts so far, and how long it has left.
+public struct RetryProgress: Sendable {
+    public let budget: Duration
+    public let started = MonotonicInstant.now()
+    public private(set) var deadline: MonotonicInstant
+    public var attempts = 0
     /// Failures since bytes last arrived: the backoff's exponent.
-    private(set) var failuresInARow = 0
-    private(set) var lastError: RemoteError?
+    public private(set) var failuresInARow = 0
+    public private(set) var lastError: RemoteError?
     private var deliveredBefore: UInt64 = 0
 
-    init(budget: Duration) {
+    public init(budget: Duration) {
         self.budget = budget
         deadline = started.advanced(by: budget)
     }
 
-    var remaining: Duration {
+    public var remaining: Duration {
         let now = MonotonicInstant.now()
         return now < deadline ? .nanoseconds(Int64(deadline.nanoseconds - now.nanoseconds)) : .zero
     }
 
-    var elapsed: Duration { .nanoseconds(Int64(MonotonicInstant.now().nanoseconds - started.nanoseconds)) }
+    public var elapsed: Duration { .nanoseconds(Int64(MonotonicInstant.now().nanoseconds - started.nanoseconds)) }
 
     /// An attempt failed.
-    mutating func failed(with error: RemoteError, delivered: UInt64, refreshDeadline: Bool) {
+    public mutating func failed(with error: RemoteError, delivered: UInt64, refreshDeadline: Bool) {
         lastError = error
         advanced(to: delivered, refreshDeadline: refreshDeadline)
         failuresInARow += 1
@@ -145,7 +145,7 @@ struct RetryProgress {
 
     /// Bytes delivered so far: if more than before, the backoff starts over (and, unless
     /// the budget is a whole-transfer limit, so does the deadline).
-    mutating func advanced(to delivered: UInt64, refreshDeadline: Bool) {
+    public mutating func advanced(to delivered: UInt64, refreshDeadline: Bool) {
         guard delivered > deliveredBefore else { return }
         deliveredBefore = delivered
         failuresInARow = 0
