@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libfuse3's low-level API; shim.h wraps what Swift cannot import.
@@ -21,13 +22,14 @@ let package = Package(
         // Typed wrappers over libcurl's variadic calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The core: catalog, reader, cache. Imports neither FUSE nor curl.
-        .target(name: "LogDump", dependencies: ["CXXHash"]),
+        .target(name: "LogDump", dependencies: ["CXXHash", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LogDumpCurl", dependencies: ["LogDump", "CCurl"]),
         .target(name: "LogDumpFuse", dependencies: ["LogDump", "CFuse3"]),
         .target(name: "LogDumpEmulator", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "logdumpfs", dependencies: [
             "LogDump", "LogDumpCurl", "LogDumpFuse", "LogDumpEmulator",

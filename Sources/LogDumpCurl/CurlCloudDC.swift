@@ -8,7 +8,7 @@ import LogDump
 /// sees fewer calls at once, not more. Thread-safe.
 public final class CurlCloudDC: CloudDCAPI {
     public let endpoint: Endpoint
-    private let token: any TokenSource
+    private let authorizer: any RequestAuthorizer
     private let options: CurlOptions
     private let policy: RetryPolicy
     private let limiter: ConcurrencyLimiter
@@ -17,10 +17,17 @@ public final class CurlCloudDC: CloudDCAPI {
     /// A page of 1000 servers is a few hundred KiB; more than this is not an answer.
     static let bodyLimit = 32 << 20
 
-    public init(endpoint: Endpoint, token: any TokenSource, options: CurlOptions = CurlOptions(),
+    /// Requests carry `X-Auth-Token` from `token`.
+    public convenience init(endpoint: Endpoint, token: any TokenSource, options: CurlOptions = CurlOptions(),
+                            policy: RetryPolicy = RetryPolicy(), maxConcurrency: Int = 8) {
+        self.init(endpoint: endpoint, authorizer: TokenAuthorizer(token), options: options, policy: policy,
+                  maxConcurrency: maxConcurrency)
+    }
+
+    public init(endpoint: Endpoint, authorizer: any RequestAuthorizer, options: CurlOptions = CurlOptions(),
                 policy: RetryPolicy = RetryPolicy(), maxConcurrency: Int = 8) {
         self.endpoint = endpoint
-        self.token = token
+        self.authorizer = authorizer
         self.options = options
         self.policy = policy
         limiter = ConcurrencyLimiter(maxConcurrency: maxConcurrency)
@@ -32,19 +39,19 @@ public final class CurlCloudDC: CloudDCAPI {
         var query = ["limit=\(min(max(limit, 10), 1000))"]
         if let marker { query.append("marker=" + ExportLocation.encodeSegment(marker)) }
         if let manageState { query.append("manage_state=" + ExportLocation.encodeSegment(manageState)) }
-        let body = try call(nil, serversPath(project) + "?" + query.joined(separator: "&"),
+        let body = try call(nil, serversPath(project) + "?" + query.joined(separator: "&"), project: project,
                             what: "the servers of project \(project.quotedForLog())")
         return try CloudDCAnswers.serverPage(body)
     }
 
     public func requestExport(project: String, server: String) throws(RemoteError) -> ExportProgress {
-        let body = try call("", exportsPath(project, server),
+        let body = try call("", exportsPath(project, server), project: project,
                             what: "an export of server \(server.quotedForLog())")
         return try CloudDCAnswers.exportProgress(body)
     }
 
     public func exportStatus(project: String, server: String, export: String) throws(RemoteError) -> ExportProgress {
-        let body = try call(nil, exportsPath(project, server) + "/" + ExportLocation.encodeSegment(export),
+        let body = try call(nil, exportsPath(project, server) + "/" + ExportLocation.encodeSegment(export), project: project,
                             what: "export \(export.quotedForLog()) of server \(server.quotedForLog())")
         return try CloudDCAnswers.exportProgress(body, exportID: export)
     }
@@ -59,8 +66,10 @@ public final class CurlCloudDC: CloudDCAPI {
 
     /// GET (`post` nil) or POST `path` until it succeeds or the policy gives up; the body
     /// of the 2xx answer.
-    private func call(_ post: String?, _ path: String, what: String) throws(RemoteError) -> [UInt8] {
+    private func call(_ post: String?, _ path: String, project: String, what: String) throws(RemoteError) -> [UInt8] {
         let url = endpoint.url + path
+        let outgoing = OutgoingRequest(method: post == nil ? "GET" : "POST", url: url, projectID: project,
+                                       body: Array((post ?? "").utf8))
         var progress = RetryProgress(budget: policy.deadline)
         while true {
             guard let permit = limiter.acquire(until: progress.deadline) else {
@@ -68,7 +77,10 @@ public final class CurlCloudDC: CloudDCAPI {
             }
             progress.attempts += 1
             let result = Result { () throws(RemoteError) in
-                try token.withRenewal { token throws(RemoteError) in try once(post, url, token: token) }
+                var serverDate: String?
+                return try authorizer.withRenewal(outgoing, serverDate: { serverDate }) { authorization throws(RemoteError) in
+                    try once(post, url, authorization: authorization, serverDate: &serverDate)
+                }
             }
             switch result {
             case .success(let body):
@@ -90,16 +102,19 @@ public final class CurlCloudDC: CloudDCAPI {
         }
     }
 
-    /// One request with `token`; a non-2xx answer is .http with the server's code and
-    /// message (escaped, the token taken out) and its Retry-After.
-    private func once(_ post: String?, _ url: String, token: String) throws(RemoteError) -> [UInt8] {
+    /// One request with `authorization`; a non-2xx answer is .http with the server's code
+    /// and message (escaped, secrets taken out) and its Retry-After. `serverDate` is set to
+    /// the answer's Date header.
+    private func once(_ post: String?, _ url: String, authorization: RequestAuthorization,
+                      serverDate: inout String?) throws(RemoteError) -> [UInt8] {
         let handle = try pool.checkOut()
         defer { pool.checkIn(handle) }
         let answer = try CurlExchange.send(body: post, to: url,
-                                           headers: ["X-Auth-Token: \(token)", "Accept: application/json"],
+                                           headers: authorization.headers + ["Accept: application/json"],
                                            timeout: options.stallTimeout, bodyLimit: Self.bodyLimit, on: handle)
+        serverDate = answer.headers["date"]
         guard (200..<300).contains(answer.status) else {
-            let body = ErrorBody(status: answer.status, body: answer.body, redacting: token)
+            let body = ErrorBody(status: answer.status, body: answer.body, redacting: authorization.secrets)
             throw .http(status: answer.status, code: body.code, message: body.message,
                         retryAfter: answer.headers["retry-after"].flatMap { RetryAfter.parse($0) })
         }

@@ -5,12 +5,17 @@ import LogDump
 /// caller's thread, with a pool of easy handles so connections are kept alive and
 /// DNS answers and TLS sessions are shared.
 public final class CurlExportSource: ExportSource {
-    private let token: any TokenSource
+    private let authorizer: any RequestAuthorizer
     private let options: CurlOptions
     private let pool: CurlHandlePool
 
-    public init(token: any TokenSource, options: CurlOptions = CurlOptions()) {
-        self.token = token
+    /// Requests carry `X-Auth-Token` from `token`.
+    public convenience init(token: any TokenSource, options: CurlOptions = CurlOptions()) {
+        self.init(authorizer: TokenAuthorizer(token), options: options)
+    }
+
+    public init(authorizer: any RequestAuthorizer, options: CurlOptions = CurlOptions()) {
+        self.authorizer = authorizer
         self.options = options
         self.pool = CurlHandlePool(options: options)
     }
@@ -26,19 +31,23 @@ public final class CurlExportSource: ExportSource {
         let handle = try pool.checkOut()
         defer { pool.checkIn(handle) }
         // Retries wrap this source (RetryingSource); cancellation is polled by the
-        // progress callback; a 401 is answered here, by renewing the token once.
-        try token.withRenewal { token throws(RemoteError) in
-            try performOnce(request, into: sink, token: token, on: handle)
+        // progress callback; a 401 is answered here, by renewing the credential once.
+        let outgoing = OutgoingRequest(method: "GET", url: request.location.contentURL,
+                                       projectID: request.location.key.projectID)
+        var serverDate: String?
+        try authorizer.withRenewal(outgoing, serverDate: { serverDate }) { authorization throws(RemoteError) in
+            try performOnce(request, into: sink, authorization: authorization, on: handle, serverDate: &serverDate)
         }
     }
 
     /// One HTTP request on `handle`, its outcome classified. No retries here.
-    func performOnce(_ request: TransferRequest, into sink: TransferSink, token: String,
-                     on handle: CurlHandle) throws(RemoteError) {
+    /// `serverDate` is set to the answer's Date header.
+    func performOnce(_ request: TransferRequest, into sink: TransferSink, authorization: RequestAuthorization,
+                     on handle: CurlHandle, serverDate: inout String?) throws(RemoteError) {
         let url = request.location.contentURL
         let transfer = CurlTransfer(request: request, sink: sink)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        headerList = curl_slist_append(headerList, "X-Auth-Token: \(token)")
+        for header in authorization.headers { headerList = curl_slist_append(headerList, header) }
         if let validator = request.ifRange, validator.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) {
             headerList = curl_slist_append(headerList, "If-Range: \(validator)")
         }
@@ -59,7 +68,8 @@ public final class CurlExportSource: ExportSource {
         expectOK(ldfs_easy_setopt_slist(handle.easy, CURLOPT_HTTPHEADER, nil), "CURLOPT_HTTPHEADER")
         handle.setLong(CURLOPT_TIMEOUT_MS, 0)
         Self.installCallbacks(on: handle, context: nil)
-        try classify(code, transfer, handle: handle, url: url, token: token)
+        serverDate = transfer.headers.date
+        try classify(code, transfer, handle: handle, url: url, secrets: authorization.secrets)
     }
 
     /// CURLOPT_RANGE for `range`: `a-b`, or `a-` for one that runs to the export's end.
@@ -69,13 +79,13 @@ public final class CurlExportSource: ExportSource {
 
     /// Turns curl's result and what the transfer saw into success or a RemoteError.
     private func classify(_ code: CURLcode, _ transfer: CurlTransfer, handle: CurlHandle,
-                          url: String, token: String) throws(RemoteError) {
+                          url: String, secrets: [String]) throws(RemoteError) {
         if transfer.cancelled { return }
         if let error = transfer.protocolError { throw error }
         if transfer.stoppedBySink { return }
         if let status = transfer.headers.status, status >= 200, !transfer.isSuccess {
             // Known status: an error body cut short (or too long) does not change it.
-            let body = ErrorBody(status: status, body: transfer.errorBody, redacting: token)
+            let body = ErrorBody(status: status, body: transfer.errorBody, redacting: secrets)
             throw .http(status: status, code: body.code, message: body.message,
                         retryAfter: transfer.headers.retryAfter.flatMap { RetryAfter.parse($0) })
         }

@@ -31,12 +31,16 @@ struct ErrorBody {
         }
     }
 
-    /// `secret` (the token sent, or a password) is replaced by `<token>` should the server
-    /// echo it: it must never reach a message. It goes before the cut, so no part of it
-    /// can survive at the end of a shortened text either.
-    init(status: Int, body: [UInt8], redacting secret: String) {
+    /// Each of `secrets` (the token sent, a security token, a password) is replaced by
+    /// `<token>` should the server echo it: it must never reach a message. That goes
+    /// before the cut, so no part of one can survive at the end of a shortened text either.
+    init(status: Int, body: [UInt8], redacting secrets: [String]) {
         func shown(_ text: [UInt8]) -> String {
-            LogText.escaping(secret.isEmpty ? text : text.replacing(Array(secret.utf8), with: Array("<token>".utf8)))
+            var text = text
+            for secret in secrets where !secret.isEmpty {
+                text = text.replacing(Array(secret.utf8), with: Array("<token>".utf8))
+            }
+            return LogText.escaping(text)
         }
         if let json = try? JSONDecoder().decode(JSONShape.self, from: Data(body)),
            json.error_code != nil || json.error_msg != nil {

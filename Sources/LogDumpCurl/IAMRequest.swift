@@ -56,7 +56,7 @@ struct IAMRequest {
     /// IAM echo it).
     func token(from answer: CurlExchange.Answer, now: Timestamp, password: String) throws(RemoteError) -> IssuedToken {
         guard answer.status == 201 else {
-            let error = ErrorBody(status: answer.status, body: answer.body, redacting: password)
+            let error = ErrorBody(status: answer.status, body: answer.body, redacting: [password])
             throw .http(status: answer.status, code: error.code, message: error.message)
         }
         guard let token = answer.headers["x-subject-token"], !token.isEmpty else {

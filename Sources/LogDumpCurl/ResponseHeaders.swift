@@ -42,6 +42,8 @@ struct ResponseHeaders: Sendable {
     var contentType: String?
     /// Anything but identity means the body is not the archive's bytes.
     var contentEncoding: String?
+    /// The server's clock, raw: a 401 far from ours points at clock skew.
+    var date: String?
 
     var contentRange: ContentRange? { contentRangeValue.flatMap(ContentRange.init(parsing:)) }
 
@@ -72,6 +74,7 @@ struct ResponseHeaders: Sendable {
         case "retry-after": retryAfter = value.isEmpty ? nil : String(value)
         case "content-type": contentType = value.isEmpty ? nil : String(value)
         case "content-encoding": contentEncoding = value.isEmpty ? nil : String(value)
+        case "date": date = value.isEmpty ? nil : String(value)
         default: break
         }
     }

@@ -38,8 +38,8 @@ struct CheckCommand: ParsableCommand {
         guard probe else { return summarize(loaded) }
         var curl = CurlOptions()
         curl.caFile = server.caFile
-        let token = try Preflight.tokenSource(try server.tokenChoice(), curl: curl)
-        let source = RetryingSource(wrapping: CurlExportSource(token: token, options: curl),
+        let authorizer = try Preflight.authorizer(try server.tokenChoice(), curl: curl)
+        let source = RetryingSource(wrapping: CurlExportSource(authorizer: authorizer, options: curl),
                                     policy: RetryPolicy(deadline: Self.probeTimeout))
         let findings = ManifestProbe.run(loaded.entries, source: source, timeout: Self.probeTimeout)
         print(ProbeTable(findings).text, terminator: "")

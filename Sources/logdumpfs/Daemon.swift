@@ -13,7 +13,7 @@ struct Daemon {
     /// Where `manifest` was read from, to follow its changes.
     var manifestPath: String
     var mountpoint: String
-    var token: any TokenSource
+    var authorizer: any RequestAuthorizer
     var curlOptions = CurlOptions()
     var mountOptions: MountOptions
     /// Bytes of blocks the memory tier keeps (what --memory-limit leaves after blocks in flight).
@@ -33,7 +33,7 @@ struct Daemon {
         defer { statistics.stop() }
         // The fetch threads bound downloads; the throttle's two more permits are for size
         // probes, which lookups wait for and which must not queue behind long streams.
-        let source = RetryingSource(wrapping: CurlExportSource(token: token, options: curlOptions),
+        let source = RetryingSource(wrapping: CurlExportSource(authorizer: authorizer, options: curlOptions),
                                     policy: retryPolicy, maxConcurrency: loaderOptions.workers + 2)
         let loader = BlockLoader(source: source, cache: cache, options: loaderOptions)
         let fileSystem = FileSystem(catalog: Catalog(manifest), source: source, loader: loader,

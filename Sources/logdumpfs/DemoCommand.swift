@@ -63,7 +63,8 @@ struct DemoCommand: ParsableCommand {
         Press Ctrl-C (or run fusermount3 -u \(mountpoint)) to unmount and end the demo.
         """)
         fflush(nil) // all streams: stdout is not concurrency-safe to name
-        let daemon = Daemon(manifest: manifest, manifestPath: manifestPath, mountpoint: mountpoint, token: StaticToken(token),
+        let daemon = Daemon(manifest: manifest, manifestPath: manifestPath, mountpoint: mountpoint,
+                            authorizer: TokenAuthorizer(StaticToken(token)),
                             mountOptions: MountOptions(ownership: Ownership(uid: getuid(), gid: getgid())),
                             memoryCacheSize: 240 << 20, cacheDirectory: "\(work)/cache", cacheSize: 256 << 20)
         try daemon.run(signals: signals)

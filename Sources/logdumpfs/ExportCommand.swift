@@ -75,9 +75,9 @@ struct ExportCommand: ParsableCommand {
         let endpoint = try resolvedEndpoint()
         var curl = CurlOptions()
         curl.caFile = server.caFile
-        let token = try Preflight.tokenSource(try server.tokenChoice(), curl: curl)
+        let authorizer = try Preflight.authorizer(try server.tokenChoice(), curl: curl)
         if let warning = EndpointCheck.cleartextWarning([endpoint], sending: "the token") { Log.warning(warning) }
-        let api = CurlCloudDC(endpoint: endpoint, token: token, options: curl, maxConcurrency: concurrency)
+        let api = CurlCloudDC(endpoint: endpoint, authorizer: authorizer, options: curl, maxConcurrency: concurrency)
         let targets = try allServers ? listedServers(api) : servers.map { ExportTarget(serverID: $0) }
         guard !targets.isEmpty else { throw Preflight.Failure("project \(project.quotedForLog()) has no servers") }
 
@@ -85,7 +85,7 @@ struct ExportCommand: ParsableCommand {
         let update = ManifestUpdate(path: manifest, endpointForNewManifest: endpoint)
         do { try update.add([]) } catch { throw Preflight.Failure("\(error)") }
         let keeper = ExportKeeper(project: project, endpoint: endpoint, update: update,
-                                  sizes: RetryingSource(wrapping: CurlExportSource(token: token, options: curl),
+                                  sizes: RetryingSource(wrapping: CurlExportSource(authorizer: authorizer, options: curl),
                                                         policy: RetryPolicy(deadline: Self.probeTimeout)),
                                   probeTimeout: Self.probeTimeout)
         let progress = ProgressOutput(targets: targets)

@@ -115,8 +115,8 @@ struct MountCommand: ParsableCommand {
         // A reader outwaits the retries of its block's fetch, and the stall that ends
         // the last one: it gets their error, not a timeout of its own.
         loader.waitTimeout = .seconds(retryDeadline + 2 * stallTimeout + 30)
-        let token = try Preflight.tokenSource(tokenChoice, curl: curl)  // last: it may run a command or log in
-        return Daemon(manifest: manifest, manifestPath: absolute(self.manifest), mountpoint: mountpoint, token: token,
+        let authorizer = try Preflight.authorizer(tokenChoice, curl: curl)  // last: it may run a command or log in
+        return Daemon(manifest: manifest, manifestPath: absolute(self.manifest), mountpoint: mountpoint, authorizer: authorizer,
                       curlOptions: curl, mountOptions: mountOptions, memoryCacheSize: memory - inFlight,
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),
                       cacheSize: cacheBytes, loaderOptions: loader,

@@ -44,9 +44,14 @@ enum Preflight {
         }
     }
 
-    /// The token source the flags choose, holding its first token: a missing token file,
-    /// a failing command or IAM's refusal stops the mount here, before it starts.
-    static func tokenSource(_ choice: TokenOptions.Choice, curl: CurlOptions) throws(Failure) -> any TokenSource {
+    /// How requests are authenticated, as the flags choose: a missing token file, a
+    /// failing command or IAM's refusal stops the mount here, before it starts.
+    static func authorizer(_ choice: TokenOptions.Choice, curl: CurlOptions) throws(Failure) -> any RequestAuthorizer {
+        TokenAuthorizer(try tokenSource(choice, curl: curl))
+    }
+
+    /// The token source the flags choose, holding its first token.
+    private static func tokenSource(_ choice: TokenOptions.Choice, curl: CurlOptions) throws(Failure) -> any TokenSource {
         do throws(RemoteError) {
             switch choice {
             case .environment(let token):

@@ -45,9 +45,9 @@ struct ServersCommand: ParsableCommand {
         }
         var curl = CurlOptions()
         curl.caFile = server.caFile
-        let token = try Preflight.tokenSource(try server.tokenChoice(), curl: curl)
+        let authorizer = try Preflight.authorizer(try server.tokenChoice(), curl: curl)
         if let warning = EndpointCheck.cleartextWarning([parsed], sending: "the token") { Log.warning(warning) }
-        let api = CurlCloudDC(endpoint: parsed, token: token, options: curl)
+        let api = CurlCloudDC(endpoint: parsed, authorizer: authorizer, options: curl)
         let servers: [ServerInfo]
         do throws(RemoteError) {
             servers = try Self.allServers(of: projectID, manageState: manageState, from: api)

@@ -31,13 +31,13 @@ final class CurlResponseHeadersTests: XCTestCase {
 
     func testErrorBodies() {
         let json = ErrorBody(status: 401, body: Array(#"{"error_code": "APIGW.0301", "error_msg": "bad token abc"}"#.utf8),
-                             redacting: "abc")
+                             redacting: ["abc"])
         XCTAssertEqual(json.code, "APIGW.0301")
         XCTAssertEqual(json.message, "bad token <token>")
-        let throttled = ErrorBody(status: 429, body: Array("  Too many requests, slow down \n".utf8), redacting: "")
+        let throttled = ErrorBody(status: 429, body: Array("  Too many requests, slow down \n".utf8), redacting: [])
         XCTAssertNil(throttled.code)
         XCTAssertEqual(throttled.message, "Too many requests, slow down")
-        let html = ErrorBody(status: 502, body: Array("<html>bad gateway</html>".utf8), redacting: "")
+        let html = ErrorBody(status: 502, body: Array("<html>bad gateway</html>".utf8), redacting: [])
         XCTAssertNil(html.code)
         XCTAssertNil(html.message)
     }
@@ -46,12 +46,12 @@ final class CurlResponseHeadersTests: XCTestCase {
     func testErrorBodiesAreEscapedAndCut() {
         let forged = #"{"error_code": "E\n2026-12-03T00:00:00.000Z logdumpfs error: forged", "#
             + #""error_msg": "\u001b[2J\u001b]0;owned\u0007 \#(String(repeating: "x", count: 180))SECRET-TOKEN"}"#
-        let body = ErrorBody(status: 500, body: Array(forged.utf8), redacting: "SECRET-TOKEN")
+        let body = ErrorBody(status: 500, body: Array(forged.utf8), redacting: ["SECRET-TOKEN"])
         XCTAssertEqual(body.code, #"E\n2026-12-03T00:00:00.000Z logdumpfs error: forged"#)
         XCTAssertEqual(body.message?.hasPrefix(#"\e[2J\e]0;owned\x07 xxx"#), true, body.message ?? "nil")
         XCTAssertEqual(body.message?.hasSuffix("x<toke…(2 more bytes)"), true, body.message ?? "nil")
         XCTAssertEqual(body.message?.contains("SECRET"), false)
-        let raw = ErrorBody(status: 429, body: Array("slow\r\nFORGED\u{1b}[31m".utf8) + [0xFF, 0xC2, 0x9B], redacting: "")
+        let raw = ErrorBody(status: 429, body: Array("slow\r\nFORGED\u{1b}[31m".utf8) + [0xFF, 0xC2, 0x9B], redacting: [])
         XCTAssertEqual(raw.message, #"slow\r\nFORGED\e[31m\xff\xc2\x9b"#)
     }
 

@@ -1,0 +1,27 @@
+import LogDump
+
+extension RequestAuthorizer {
+    /// Runs `attempt` with headers made now for `request`; after a 401, once more with
+    /// new headers when the authorizer has a newer credential. A 401 that stands is
+    /// thrown, and logged once with the server's error_code and error_msg (never a
+    /// secret). A 401 comes before any body byte, so whatever the attempt feeds has seen
+    /// nothing when it is replayed. `serverDate` gives the refusing answer's Date header.
+    func withRenewal<T>(_ request: OutgoingRequest, serverDate: () -> String? = { nil },
+                        _ attempt: (RequestAuthorization) throws(RemoteError) -> T) throws(RemoteError) -> T {
+        let rejected = try authorize(request)
+        do {
+            return try attempt(rejected)
+        } catch where error.status == 401 {
+            if try renew(after: rejected, Rejection(error: error, serverDate: serverDate())) {
+                do {
+                    return try attempt(try authorize(request))
+                } catch where error.status == 401 {
+                    Log.warning("the server refused a renewed token too: \(error)")
+                    throw error
+                }
+            }
+            Log.warning("the server refused the token and there is no newer one: \(error)")
+            throw error
+        }
+    }
+}
