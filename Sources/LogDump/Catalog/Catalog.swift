@@ -54,12 +54,17 @@ public final class Catalog: Sendable {
         slots.reserveCapacity(tree.nodes.count)
         for (index, pending) in tree.nodes.enumerated() where pending.kind == .directory {
             let parent = inodes[index]
-            let children = pending.children.map { child in
+            // Indices are sorted, not nodes (cheap to move); manifests often list names in
+            // order already, which one pass confirms.
+            var order = pending.children
+            let inOrder = zip(order, order.dropFirst()).allSatisfy { byteOrderPrecedes(tree.nodes[$0].name, tree.nodes[$1].name) }
+            if !inOrder { order.sort { byteOrderPrecedes(tree.nodes[$0].name, tree.nodes[$1].name) } }
+            let children = order.map { child in
                 let node = tree.nodes[child]
                 return CatalogNode(inode: inodes[child], parent: parent, name: node.name,
                                    kind: node.kind, mtime: node.mtime,
                                    entry: node.entry.map { manifest.entries[$0] }, target: node.target)
-            }.sorted { byteOrderPrecedes($0.name, $1.name) }
+            }
             for (position, child) in children.enumerated() {
                 slots[child.inode] = Slot(parent: parent, position: position)
             }
@@ -111,20 +116,25 @@ public final class Catalog: Sendable {
 
 /// Byte-wise (UTF-8) order, which is what `ls` shows in the C locale; Swift's String
 /// `<` compares canonically normalized text instead.
-func byteOrderPrecedes(_ a: String, _ b: String) -> Bool {
+func byteOrderPrecedes(_ a: String, _ b: String) -> Bool { byteOrder(a, b) < 0 }
+
+/// Negative, zero or positive as `a` comes before, equals or follows `b` in byte-wise
+/// (UTF-8) order: one comparison where a merge of two sorted lists needs all three answers.
+func byteOrder(_ a: String, _ b: String) -> Int {
     var a = a, b = b
     a.makeContiguousUTF8()
     b.makeContiguousUTF8()
-    let result: Bool?? = a.utf8.withContiguousStorageIfAvailable { pa in
+    let result: Int?? = a.utf8.withContiguousStorageIfAvailable { pa in
         b.utf8.withContiguousStorageIfAvailable { pb in
             let common = min(pa.count, pb.count)
             if common > 0, let x = pa.baseAddress, let y = pb.baseAddress {
                 let order = memcmp(x, y, common)
-                if order != 0 { return order < 0 }
+                if order != 0 { return Int(order) }
             }
-            return pa.count < pb.count
+            return pa.count - pb.count
         }
     }
     if let result = result ?? nil { return result }
-    return a.utf8.lexicographicallyPrecedes(b.utf8)
+    if a.utf8.elementsEqual(b.utf8) { return 0 }
+    return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
 }

@@ -33,11 +33,12 @@ public struct CatalogChanges: Sendable, Equatable {
         var i = 0
         var j = 0
         while i < before.count || j < after.count {
-            if j == after.count || (i < before.count && byteOrderPrecedes(before[i].name, after[j].name)) {
+            let order = j == after.count ? -1 : i == before.count ? 1 : byteOrder(before[i].name, after[j].name)
+            if order < 0 {
                 names.append(Name(parent: oldDirectory, name: before[i].name))
                 listingChanged = true
                 i += 1
-            } else if i == before.count || byteOrderPrecedes(after[j].name, before[i].name) {
+            } else if order > 0 {
                 listingChanged = true
                 j += 1
             } else {

@@ -25,10 +25,13 @@ struct JSONParser {
         }
     }
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var offset = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var offset = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    /// A parser over `bytes`, which must outlive it. The primitives here and in
+    /// JSONParser+Plain let a caller that knows the document's shape read it without
+    /// building a `JSONValue` tree.
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     // MARK: values
 
@@ -126,7 +129,7 @@ struct JSONParser {
         return String(decoding: slice(start, offset), as: UTF8.self)
     }
 
-    private mutating func parseString() throws(JSONSyntaxError) -> String {
+    mutating func parseString() throws(JSONSyntaxError) -> String {
         offset += 1  // opening quote
         let start = offset
         // Fast path: no escapes, so the bytes between the quotes are the string; when
@@ -232,7 +235,7 @@ struct JSONParser {
         return value
     }
 
-    private mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
         let count = literal.utf8CodeUnitCount
         let matches = offset + count <= bytes.count && literal.withUTF8Buffer { expected in
             (0..<count).allSatisfy { bytes[offset + $0] == expected[$0] }
@@ -243,7 +246,7 @@ struct JSONParser {
 
     // MARK: scanning
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while offset < bytes.count {
             switch bytes[offset] {
             case 0x20, 0x09, 0x0A, 0x0D: offset += 1
@@ -257,20 +260,20 @@ struct JSONParser {
     }
 
     /// Bytes `start..<end` without a Slice (cheaper in debug builds).
-    private func slice(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+    func slice(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
         guard let base = bytes.baseAddress, end > start else { return UnsafeBufferPointer(start: nil, count: 0) }
         return UnsafeBufferPointer(start: base + start, count: end - start)
     }
 
-    private func peek(_ byte: UInt8) -> Bool { offset < bytes.count && bytes[offset] == byte }
-    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    func peek(_ byte: UInt8) -> Bool { offset < bytes.count && bytes[offset] == byte }
+    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     private func describe(_ byte: UInt8) -> String {
         (0x21...0x7E).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
     }
 
     /// An error at the current offset, with its line and column computed only now.
-    private func failure(_ message: String) -> JSONSyntaxError {
+    func failure(_ message: String) -> JSONSyntaxError {
         var line = 1
         var lineStart = 0
         for index in 0..<min(offset, bytes.count) where bytes[index] == 0x0A {

@@ -51,6 +51,13 @@ public struct Manifest: Sendable {
 
     /// Parses manifest JSON; `origin` (a file name) labels every error message.
     public static func parse(_ bytes: [UInt8], origin: String) throws(ManifestError) -> Manifest {
+        if let manifest = ManifestFastPath.decode(bytes) { return manifest }
+        return try parseFully(bytes, origin: origin)
+    }
+
+    /// The full path: the whole JSON tree, then every rule checked on it; the one that
+    /// names what is wrong with a manifest the fast path gave up on.
+    static func parseFully(_ bytes: [UInt8], origin: String) throws(ManifestError) -> Manifest {
         let document: JSONValue
         do {
             document = try JSONParser.parse(bytes)

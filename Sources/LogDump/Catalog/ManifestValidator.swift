@@ -111,12 +111,18 @@ struct ManifestValidator {
     private func serverName(_ value: JSONValue?, at location: Location) throws(ManifestError) -> String? {
         guard let value, !value.isNull else { return nil }
         guard case .string(let text) = value else { throw error(location, "must be a string, found \(value.kindName)") }
-        if text.isEmpty { throw error(location, "must not be empty") }
-        if text.utf8.count > Self.maxIDBytes { throw error(location, "longer than \(Self.maxIDBytes) bytes of UTF-8") }
-        if text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
-            throw error(location, "must not contain control characters: \(Self.quoted(text))")
-        }
+        if let problem = Self.nameProblem(text) { throw error(location, problem) }
         return text
+    }
+
+    /// Why `text` cannot be a server's name, or nil when it can.
+    static func nameProblem(_ text: String) -> String? {
+        if text.isEmpty { return "must not be empty" }
+        if text.utf8.count > maxIDBytes { return "longer than \(maxIDBytes) bytes of UTF-8" }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return "must not contain control characters: \(quoted(text))"
+        }
+        return nil
     }
 
     private func id(_ value: JSONValue?, at location: Location) throws(ManifestError) -> String {

@@ -25,12 +25,26 @@ struct TreeBuilder {
     static let exportsDirectoryName = "exports"
     static let fileSuffix = ".tar.gz"
 
+    /// The last entry's project and server, and its server's `exports` directory:
+    /// manifests list a server's exports together, so most entries reuse them.
+    private var lastServer: (projectID: String, serverID: String, exports: Int)?
+
     /// Adds the file for `entry`, the manifest's entry number `index`.
     mutating func add(_ entry: ExportEntry, index: Int) {
-        let project = directory(entry.key.projectID, in: 0)
-        let server = directory(entry.key.serverID, in: project)
-        if let name = entry.serverName, serverNames[server] == nil { serverNames[server] = name }
-        let exports = directory(Self.exportsDirectoryName, in: server)
+        let exports: Int
+        if let last = lastServer, bytesEqual(last.serverID, entry.key.serverID),
+           bytesEqual(last.projectID, entry.key.projectID) {
+            exports = last.exports
+        } else {
+            let project = directory(entry.key.projectID, in: 0)
+            let server = directory(entry.key.serverID, in: project)
+            exports = directory(Self.exportsDirectoryName, in: server)
+            lastServer = (entry.key.projectID, entry.key.serverID, exports)
+        }
+        if let name = entry.serverName {
+            let server = nodes[exports].parent
+            if serverNames[server] == nil { serverNames[server] = name }
+        }
         let mtime = entry.createdAt ?? .epoch
         // Duplicates were rejected by the manifest, so the file name is new here.
         _ = append(name: entry.key.exportID + Self.fileSuffix, parent: exports, kind: .file, entry: index, mtime: mtime)
@@ -106,32 +120,43 @@ struct TreeBuilder {
     /// Index 0 is the root and always gets `Inode.root`.
     static func assignInodes(primaryHashes: [UInt64], path: (Int) -> String,
                              salted: (String, Int) -> UInt64) -> [Inode] {
-        var occurrences: [UInt64: Int] = [:]
-        occurrences.reserveCapacity(primaryHashes.count)
-        for hash in primaryHashes.dropFirst() { occurrences[hash, default: 0] += 1 }
+        // Sorted, the hashes show which occur more than once (almost never any): no
+        // hash table over every node.
+        let sorted = primaryHashes.dropFirst().sorted()
+        var shared = Set<UInt64>()
+        for index in sorted.indices.dropFirst() where sorted[index] == sorted[index - 1] { shared.insert(sorted[index]) }
 
-        var used: Set<UInt64> = [0, Inode.root.rawValue]
-        used.reserveCapacity(primaryHashes.count + 2)
         var inodes = [Inode](repeating: .root, count: primaryHashes.count)
         var colliding: [Int] = []
         for (index, hash) in primaryHashes.enumerated().dropFirst() {
-            if hash > 1 && occurrences[hash] == 1 {
+            if hash > 1 && !shared.contains(hash) {
                 inodes[index] = Inode(hash)
-                used.insert(hash)
             } else {
                 colliding.append(index)
             }
+        }
+        guard !colliding.isEmpty else { return inodes }
+        // Taken: 0, the root, every unique hash (all in `sorted`), and each salted one given out.
+        var given: Set<UInt64> = [0, Inode.root.rawValue]
+        func taken(_ hash: UInt64) -> Bool {
+            if given.contains(hash) { return true }
+            var low = 0, high = sorted.count
+            while low < high {
+                let middle = (low + high) / 2
+                if sorted[middle] < hash { low = middle + 1 } else { high = middle }
+            }
+            return low < sorted.count && sorted[low] == hash && !shared.contains(hash)
         }
         let ordered = colliding.map { (index: $0, path: path($0)) }
             .sorted { byteOrderPrecedes($0.path, $1.path) }
         for (index, path) in ordered {
             var salt = 0
             var hash = primaryHashes[index]
-            while used.contains(hash) {
+            while taken(hash) {
                 salt += 1
                 hash = salted(path, salt)
             }
-            used.insert(hash)
+            given.insert(hash)
             inodes[index] = Inode(hash)
         }
         return inodes
