@@ -25,26 +25,37 @@ struct TreeBuilder {
     static let exportsDirectoryName = "exports"
     static let fileSuffix = ".tar.gz"
 
-    /// The last entry's project and server, and its server's `exports` directory:
-    /// manifests list a server's exports together, so most entries reuse them.
-    private var lastServer: (projectID: String, serverID: String, exports: Int)?
+    /// The last entry's project and server directories: manifests often list a
+    /// project's, or a server's, exports together, so many entries reuse them.
+    private var lastProject: (id: String, node: Int)?
+    private var lastServer: (id: String, node: Int)?
+    /// Each server directory's `exports` child, by the server's node.
+    private var exportsDirectories: [Int: Int] = [:]
 
     /// Adds the file for `entry`, the manifest's entry number `index`.
     mutating func add(_ entry: ExportEntry, index: Int) {
-        let exports: Int
-        if let last = lastServer, bytesEqual(last.serverID, entry.key.serverID),
-           bytesEqual(last.projectID, entry.key.projectID) {
-            exports = last.exports
+        let project: Int
+        if let last = lastProject, bytesEqual(last.id, entry.key.projectID) {
+            project = last.node
         } else {
-            let project = directory(entry.key.projectID, in: 0)
-            let server = directory(entry.key.serverID, in: project)
+            project = directory(entry.key.projectID, in: 0)
+            (lastProject, lastServer) = ((entry.key.projectID, project), nil)
+        }
+        let server: Int
+        if let last = lastServer, bytesEqual(last.id, entry.key.serverID) {
+            server = last.node
+        } else {
+            server = directory(entry.key.serverID, in: project)
+            lastServer = (entry.key.serverID, server)
+        }
+        let exports: Int
+        if let known = exportsDirectories[server] {
+            exports = known
+        } else {
             exports = directory(Self.exportsDirectoryName, in: server)
-            lastServer = (entry.key.projectID, entry.key.serverID, exports)
+            exportsDirectories[server] = exports
         }
-        if let name = entry.serverName {
-            let server = nodes[exports].parent
-            if serverNames[server] == nil { serverNames[server] = name }
-        }
+        if let name = entry.serverName, serverNames[server] == nil { serverNames[server] = name }
         let mtime = entry.createdAt ?? .epoch
         // Duplicates were rejected by the manifest, so the file name is new here.
         _ = append(name: entry.key.exportID + Self.fileSuffix, parent: exports, kind: .file, entry: index, mtime: mtime)
