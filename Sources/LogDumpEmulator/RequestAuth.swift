@@ -10,11 +10,11 @@ struct RequestAuth: Sendable {
 
     /// nil: the request may go on; otherwise the answer that refuses it.
     func refusal(_ head: HTTPRequestHead, body: ByteBuffer) -> ContentResponse? {
-        let (requiresSignature, now) = state.accessKeys.withLock { ($0.config.requiresSignature, $0.now) }
+        let (config, now) = state.accessKeys.withLock { ($0.config, $0.now) }
         if let authorization = head.headers["Authorization"].first {
-            return refusal(signed: authorization, head, body: body, now: now)
+            return refusal(signed: authorization, head, body: body, maxSkew: config.maxSkewSeconds, now: now)
         }
-        if requiresSignature {
+        if config.requiresSignature {
             return Self.iam("Authorization header not found: this API takes AK/SK-signed requests only "
                             + "(\(SDKSigning.algorithm)); X-Auth-Token is not accepted")
         }
@@ -26,7 +26,7 @@ struct RequestAuth: Sendable {
     }
 
     private func refusal(signed authorization: String, _ head: HTTPRequestHead, body: ByteBuffer,
-                         now: WallClock) -> ContentResponse? {
+                         maxSkew: Int, now: WallClock) -> ContentResponse? {
         let signed: AuthorizationValue
         switch AuthorizationValue.parse(authorization) {
         case let .success(value): signed = value
@@ -47,7 +47,6 @@ struct RequestAuth: Sendable {
         guard let signedAt = WallClock(sdkDate: date) else {
             return Self.iam("X-Sdk-Date \(jsonQuoted(date)) is not in the form YYYYMMDDTHHMMSSZ")
         }
-        let maxSkew = state.accessKeys.withLock { $0.config.maxSkewSeconds }
         if abs(signedAt.microseconds - now.microseconds) > Int64(maxSkew) * 1_000_000 {
             return .error(.unauthorized, code: "APIGW.0303", message: "Incorrect app authentication information: "
                           + "signature expired, signature time:\(date),server time:\(now.sdkDate) "
