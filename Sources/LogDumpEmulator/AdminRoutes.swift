@@ -2,7 +2,8 @@ import Foundation
 import NIOHTTP1
 
 /// The admin endpoint under `/_emulator/` (loopback only, like the whole emulator): counters
-/// for tests and benchmarks, and the faults, token and fleet changed while clients are running.
+/// for tests and benchmarks, and the faults, token, fleet and signing config changed while
+/// clients are running.
 struct AdminRoutes: Sendable {
     static let prefix = "/_emulator/"
     let state: EmulatorState
@@ -15,21 +16,26 @@ struct AdminRoutes: Sendable {
         case ("token", .PUT): replaceToken(request)
         case ("fleet", .GET): .json(.ok, state.fleet.withLock { $0 }.json)
         case ("fleet", .PUT): replaceFleet(request)
+        case ("auth", .GET): .json(.ok, state.accessKeys.withLock { $0.config }.json)
+        case ("auth", .PUT): replaceSigning(request)
         case ("stats", _): .allowing("GET", service: "EMU")
         case ("faults", _): .allowing("GET, PUT", service: "EMU")
         case ("token", _): .allowing("PUT", service: "EMU")
         case ("fleet", _): .allowing("GET, PUT", service: "EMU")
+        case ("auth", _): .allowing("GET, PUT", service: "EMU")
         default: .error(.notFound, code: "EMU.0404", message: "no such admin route")
         }
     }
 
-    /// `{"content_requests": N, "api_requests": A, "iam_requests": M, "statuses": {"200": a, ...}}`.
+    /// `{"content_requests": N, "api_requests": A, "iam_requests": M, "metadata_requests": K,
+    /// "statuses": {"200": a, ...}}`.
     private var stats: String {
         let statuses = state.statuses.withLock { $0 }.sorted { $0.key < $1.key }
             .map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ")
         return #"{"content_requests": \#(state.contentRequests.load(ordering: .relaxed)), "#
             + #""api_requests": \#(state.apiRequests.load(ordering: .relaxed)), "#
-            + #""iam_requests": \#(state.iamRequests.load(ordering: .relaxed)), "statuses": {\#(statuses)}}"#
+            + #""iam_requests": \#(state.iamRequests.load(ordering: .relaxed)), "#
+            + #""metadata_requests": \#(state.metadataRequests.load(ordering: .relaxed)), "statuses": {\#(statuses)}}"#
     }
 
     /// The body is a whole plan: absent keys take their defaults. A refused plan leaves
@@ -51,6 +57,18 @@ struct AdminRoutes: Sendable {
             let fleet = try FleetConfig(json: Data(request.body.readableBytesView))
             state.fleet.withLock { $0 = fleet }
             return .json(.ok, fleet.json)
+        } catch {
+            return Self.badRequest(error.description)
+        }
+    }
+
+    /// The body is a whole signing config: absent keys take their defaults. A refused one
+    /// leaves the config in force untouched; temporary keys already minted stay valid.
+    private func replaceSigning(_ request: EmulatorRequest) -> ContentResponse {
+        do throws(InvalidSigningConfig) {
+            let config = try SigningConfig(json: Data(request.body.readableBytesView))
+            state.setSigning(config)
+            return .json(.ok, config.json)
         } catch {
             return Self.badRequest(error.description)
         }

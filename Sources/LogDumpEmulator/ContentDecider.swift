@@ -15,17 +15,18 @@ struct ContentDecider: Sendable {
     let state: EmulatorState
     let threadPool: NIOThreadPool
 
-    func decide(_ head: HTTPRequestHead, on eventLoop: EventLoop) -> EventLoopFuture<ContentResponse> {
+    func decide(_ request: EmulatorRequest, on eventLoop: EventLoop) -> EventLoopFuture<ContentResponse> {
+        let head = request.head
         guard let route = ContentRoute(uri: head.uri) else { return eventLoop.makeSucceededFuture(.notFound) }
         guard head.method == .GET || head.method == .HEAD else {
             return eventLoop.makeSucceededFuture(.methodNotAllowed)
         }
         // Faults are for downloads: a HEAD is answered as it is.
-        guard head.method == .GET else { return answer(head, route, FaultRoll(), on: eventLoop) }
+        guard head.method == .GET else { return answer(request, route, FaultRoll(), on: eventLoop) }
         state.contentRequests.add(1, ordering: .relaxed)
         let roll = state.faults.withLock { $0.roll() }
         return afterLatency(roll.latencyMilliseconds, on: eventLoop) {
-            answer(head, route, roll, on: eventLoop)
+            answer(request, route, roll, on: eventLoop)
         }
         .recover { _ in .error(.internalServerError, code: "CDC.0500", message: "internal error") }
         .map { [state] response in
@@ -42,17 +43,15 @@ struct ContentDecider: Sendable {
         return eventLoop.flatScheduleTask(in: .milliseconds(Int64(milliseconds))) { next() }.futureResult
     }
 
-    private func answer(_ head: HTTPRequestHead, _ route: ContentRoute, _ roll: FaultRoll,
+    private func answer(_ request: EmulatorRequest, _ route: ContentRoute, _ roll: FaultRoll,
                         on eventLoop: EventLoop) -> EventLoopFuture<ContentResponse> {
         if let status = roll.errorStatus {
             return eventLoop.makeSucceededFuture(.injected(status: status, retryAfter: roll.retryAfter))
         }
-        let token = head.headers["X-Auth-Token"].first
-        switch state.tokens.withLock({ $0.check(token, at: .now()) }) {
-        case .valid: break
-        case .expired: return eventLoop.makeSucceededFuture(.tokenExpired)
-        case .unknown: return eventLoop.makeSucceededFuture(.unauthorized)
+        if let refusal = RequestAuth(state: state).refusal(request.head, body: request.body) {
+            return eventLoop.makeSucceededFuture(refusal)
         }
+        let head = request.head
         let path = route.filePath(root: state.root)
         if let hostile = Self.hostileWhole(roll.hostile, path: path) {
             return threadPool.runIfActive(eventLoop: eventLoop, hostile)

@@ -108,6 +108,7 @@ final class ContentHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func writeHead(_ status: HTTPResponseStatus, _ headers: HTTPHeaders,
                            _ request: HTTPRequestHead, _ context: ChannelHandlerContext) {
         var headers = headers
+        if !headers.contains(name: "Date") { headers.add(name: "Date", value: router.state.now.httpDate) }
         if !request.isKeepAlive {
             headers.replaceOrAdd(name: "Connection", value: "close")
         } else if request.version.minor == 0 {

@@ -101,7 +101,7 @@ public final class Emulator: Sendable {
     /// How many content GETs were answered with each status.
     public var statusCounts: [Int: Int] { state.statuses.withLock { $0 } }
 
-    /// Zeroes every counter: content, sibling and IAM requests, statuses.
+    /// Zeroes every counter: content, sibling, IAM and metadata requests, statuses.
     public func resetCounters() { state.resetCounters() }
 
     /// Replaces the fault plan (and restarts its dice from its seed) for requests that
@@ -114,6 +114,16 @@ public final class Emulator: Sendable {
     /// Replaces the accepted static token at once: the old one gets 401 from now on, as
     /// an expired token would. Tokens the IAM endpoint issued are not affected.
     public func setToken(_ token: String) { state.setToken(token) }
+
+    /// Replaces the signing config for requests that arrive after the call; temporary keys
+    /// already minted stay valid until they expire.
+    public func setSigning(_ config: SigningConfig) { state.setSigning(config) }
+
+    /// The signing config in force.
+    public var signing: SigningConfig { state.accessKeys.withLock { $0.config } }
+
+    /// Requests to the metadata endpoint (session tokens and security keys) so far.
+    public var metadataRequestCount: Int { state.metadataRequests.load(ordering: .relaxed) }
 
     /// Takes effect for requests decided after the call.
     public func setRangeHonoured(_ on: Bool) { state.switches.withLock { $0.honoursRange = on } }

@@ -25,6 +25,9 @@ public struct EmulatorConfig: Sendable {
     /// The servers the sibling calls list and how their exports behave; `Emulator.setFleet`
     /// and the admin endpoint replace it.
     public var fleet = FleetConfig()
+    /// AK/SK signatures, the emulator's clock and the metadata endpoint's temporary keys;
+    /// `Emulator.setSigning` and the admin endpoint replace it.
+    public var signing = SigningConfig()
 
     public init(root: String, token: String) {
         self.root = root

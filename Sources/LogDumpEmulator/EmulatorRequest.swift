@@ -19,18 +19,22 @@ struct EmulatorRequest: Sendable {
 }
 
 /// Sends each request to its route: the admin endpoint, the IAM token endpoint, the
-/// sibling calls, or the content route (which answers 404 for anything else).
+/// metadata endpoint, the sibling calls, or the content route (which answers 404 for anything else).
 struct RequestRouter: Sendable {
     let content: ContentDecider
     let admin: AdminRoutes
     let iam: IAMEndpoint
+    let metadata: MetadataEndpoint
     let siblings: SiblingCalls
+    let state: EmulatorState
 
     init(state: EmulatorState, threadPool: NIOThreadPool) {
         content = ContentDecider(state: state, threadPool: threadPool)
         siblings = SiblingCalls(state: state, threadPool: threadPool)
         admin = AdminRoutes(state: state)
         iam = IAMEndpoint(state: state)
+        metadata = MetadataEndpoint(state: state)
+        self.state = state
     }
 
     var threadPool: NIOThreadPool { content.threadPool }
@@ -43,7 +47,8 @@ struct RequestRouter: Sendable {
         }
         if request.path.hasPrefix(AdminRoutes.prefix) { return eventLoop.makeSucceededFuture(admin.answer(request)) }
         if request.path == IAMEndpoint.path { return eventLoop.makeSucceededFuture(iam.answer(request)) }
+        if MetadataEndpoint.serves(request.path) { return eventLoop.makeSucceededFuture(metadata.answer(request)) }
         if let route = SiblingRoute(uri: request.head.uri) { return siblings.answer(request, route, on: eventLoop) }
-        return content.decide(request.head, on: eventLoop)
+        return content.decide(request, on: eventLoop)
     }
 }

@@ -4,9 +4,9 @@ import NIOHTTP1
 import NIOPosix
 
 /// Answers the sibling calls: the server listing, export requests and their status, with
-/// the download route's token check and the fault plan's `api_` faults. An export that
-/// completes leaves its archive under the root (made on the thread pool), so the content
-/// route serves it from then on.
+/// the download route's auth check (token or signature) and the fault plan's `api_`
+/// faults. An export that completes leaves its archive under the root (made on the thread
+/// pool), so the content route serves it from then on.
 struct SiblingCalls: Sendable {
     let state: EmulatorState
     let threadPool: NIOThreadPool
@@ -20,10 +20,8 @@ struct SiblingCalls: Sendable {
         if let fault = state.faults.withLock({ $0.rollAPI() }) {
             return eventLoop.makeSucceededFuture(.injected(status: fault.status, retryAfter: fault.retryAfter))
         }
-        switch state.tokens.withLock({ $0.check(request.head.headers["X-Auth-Token"].first, at: .now()) }) {
-        case .valid: break
-        case .expired: return eventLoop.makeSucceededFuture(.tokenExpired)
-        case .unknown: return eventLoop.makeSucceededFuture(.unauthorized)
+        if let refusal = RequestAuth(state: state).refusal(request.head, body: request.body) {
+            return eventLoop.makeSucceededFuture(refusal)
         }
         let fleet = state.fleet.withLock { $0 }
         switch route {

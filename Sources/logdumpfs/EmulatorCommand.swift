@@ -48,6 +48,8 @@ struct EmulatorCommand: ParsableCommand {
                                  "export_seconds": 3, "percentage_style":
                                  "integer"|"string", "fail_exports": false,
                                  "export_payload_bytes": 0}
+          GET /_emulator/auth    the signing config in force (secret keys hidden)
+          PUT /_emulator/auth    replace it (the keys of --auth)
         e.g. curl -X PUT --data '{"error_rates": {"503": 0.2}}' \\
                   ENDPOINT/_emulator/faults
 
@@ -56,6 +58,23 @@ struct EmulatorCommand: ParsableCommand {
         .../physicalservers/ID/logs/exports starts an export that completes
         after --export-seconds, when its archive is written under ROOT and
         served like the others.
+
+        AK/SK: every API call (downloads and sibling calls) takes a token or an
+        SDK-HMAC-SHA256 signature. --auth takes a JSON signing config, inline or
+        as @FILE, all keys optional:
+          access_keys      {"AK": "SK", ...}: permanent access keys
+          require_signature
+                           true: tokens are refused, calls must be signed
+          clock_offset_seconds
+                           added to the clock X-Sdk-Date is checked against
+                           and the Date header shows (0)
+          max_skew_seconds how far X-Sdk-Date may be from that clock (900)
+          temporary_key_lifetime_seconds
+                           lifetime of the temporary keys (with a security
+                           token) each GET /openstack/latest/securitykey mints,
+                           as the ECS metadata service does (900); PUT
+                           /meta-data/latest/api/token gives its session token
+        Refusals are 401 with APIGW.0301 (APIGW.0303 for a skewed X-Sdk-Date).
 
         IAM: with --iam-user, --iam-domain and --iam-password-file, Huawei IAM's
         POST /v3/auth/tokens (password method) answers 201 with a token in
@@ -85,6 +104,9 @@ struct EmulatorCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Faults to inject from the start: a JSON fault plan, or @FILE holding one.",
                                valueName: "json"))
     var faults: String?
+
+    @Option(help: ArgumentHelp("AK/SK signing: a JSON signing config, or @FILE holding one.", valueName: "json"))
+    var auth: String?
 
     @Option(help: "The user POST /v3/auth/tokens issues tokens to (with --iam-domain and --iam-password-file).")
     var iamUser: String?
@@ -136,6 +158,7 @@ struct EmulatorCommand: ParsableCommand {
         config.faults = try faultPlan()
         if let tokenLifetime { config.faults.tokenLifetimeSeconds = tokenLifetime }
         config.fleet = fleet
+        config.signing = try signing()
         if let iamUser, let iamDomain, let iamPasswordFile {
             let password = try Preflight.secretLine(file: iamPasswordFile, option: "--iam-password-file", what: "password")
             config.iamUser = IAMUser(name: iamUser, domain: iamDomain, password: password)
@@ -166,17 +189,30 @@ struct EmulatorCommand: ParsableCommand {
     /// `--faults`, inline or `@FILE`; no flag: no faults.
     private func faultPlan() throws -> FaultPlan {
         guard let faults else { return FaultPlan() }
-        var json = Data(faults.utf8)
-        if faults.hasPrefix("@") {
-            let path = String(faults.dropFirst())
-            do { json = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw Preflight.Failure("--faults \(faults.escapedForLog()): cannot read it: \((error as NSError).localizedDescription)")
-            }
-        }
+        let json = try Self.inlineOrFile(faults, option: "--faults")
         do throws(InvalidFaultPlan) {
             return try FaultPlan(json: json)
         } catch {
             throw Preflight.Failure("--faults: \(error)")
+        }
+    }
+
+    /// `--auth`, inline or `@FILE`; no flag: tokens only, no access keys.
+    private func signing() throws -> SigningConfig {
+        guard let auth else { return SigningConfig() }
+        let json = try Self.inlineOrFile(auth, option: "--auth")
+        do throws(InvalidSigningConfig) {
+            return try SigningConfig(json: json)
+        } catch {
+            throw Preflight.Failure("--auth: \(error)")
+        }
+    }
+
+    /// A JSON option's value: the text itself, or with `@FILE` the file's bytes.
+    private static func inlineOrFile(_ value: String, option: String) throws -> Data {
+        guard value.hasPrefix("@") else { return Data(value.utf8) }
+        do { return try Data(contentsOf: URL(fileURLWithPath: String(value.dropFirst()))) } catch {
+            throw Preflight.Failure("\(option) \(value.escapedForLog()): cannot read it: \((error as NSError).localizedDescription)")
         }
     }
 }
