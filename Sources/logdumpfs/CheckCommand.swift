@@ -38,7 +38,9 @@ struct CheckCommand: ParsableCommand {
         guard probe else { return summarize(loaded) }
         var curl = CurlOptions()
         curl.caFile = server.caFile
-        let authorizer = try Preflight.authorizer(try server.tokenChoice(), curl: curl)
+        let credentials = try server.credentialChoice()
+        Preflight.warnAboutProject(of: credentials, using: Set(loaded.entries.map(\.key.projectID)))
+        let authorizer = try Preflight.authorizer(credentials, curl: curl)
         let source = RetryingSource(wrapping: CurlExportSource(authorizer: authorizer, options: curl),
                                     policy: RetryPolicy(deadline: Self.probeTimeout))
         let findings = ManifestProbe.run(loaded.entries, source: source, timeout: Self.probeTimeout)
