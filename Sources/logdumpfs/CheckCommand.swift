@@ -26,7 +26,7 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Ask the server about every export, and report what differs from the manifest.")
     var probe = false
 
-    @OptionGroup(title: "Token and TLS (with --probe)")
+    @OptionGroup(title: "Credentials and TLS (with --probe)")
     var server: ServerFlags
 
     /// Each export's probe, retries included.

@@ -51,7 +51,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How often to ask each export's status, in seconds.", valueName: "seconds"))
     var pollInterval: Double = 2
 
-    @OptionGroup(title: "Token and TLS")
+    @OptionGroup(title: "Credentials and TLS")
     var server: ServerFlags
 
     /// Each size probe, retries included.

@@ -29,7 +29,7 @@ struct MountCommand: ParsableCommand {
     @Argument(help: "An empty directory to mount on.")
     var mountpoint: String
 
-    @OptionGroup(title: "Token and TLS")
+    @OptionGroup(title: "Credentials and TLS")
     var server: ServerFlags
 
     @Option(name: .customShort("o"), parsing: .singleValue,
