@@ -22,10 +22,11 @@ struct CurlExchange {
         try send(body: body, to: url, headers: headers, timeout: timeout, bodyLimit: bodyLimit, on: handle)
     }
 
-    /// A GET (`body` nil) or a POST of `body` (which may be empty). An answer whose body is
-    /// longer than `bodyLimit` is .badResponse.
-    static func send(body: String?, to url: String, headers: [String], timeout: Duration, bodyLimit: Int,
-                     on handle: CurlHandle) throws(RemoteError) -> Answer {
+    /// A GET (`body` nil) or a POST of `body` (which may be empty); `method` sends the
+    /// body with another method (PUT). An answer whose body is longer than `bodyLimit` is
+    /// .badResponse.
+    static func send(body: String?, method: String? = nil, to url: String, headers: [String], timeout: Duration,
+                     bodyLimit: Int, on handle: CurlHandle) throws(RemoteError) -> Answer {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for header in headers + ["Expect:"] { list = curl_slist_append(list, header) }
         defer { curl_slist_free_all(list) }
@@ -41,6 +42,7 @@ struct CurlExchange {
         } else {
             handle.setLong(CURLOPT_HTTPGET, 1)
         }
+        handle.setString(CURLOPT_CUSTOMREQUEST, method)
         handle.setLong(CURLOPT_TIMEOUT_MS, timeout.curlMilliseconds)
         install(on: handle, context: context.toOpaque())
         handle.errorBuffer[0] = 0
@@ -53,6 +55,7 @@ struct CurlExchange {
             handle.setString(CURLOPT_COPYPOSTFIELDS, "")  // curl's copy held the body: drop it
             handle.setLong(CURLOPT_HTTPGET, 1)             // and the next request is a GET again
         }
+        handle.setString(CURLOPT_CUSTOMREQUEST, nil)
         handle.setLong(CURLOPT_TIMEOUT_MS, 0)
         install(on: handle, context: nil)
         switch code {

@@ -26,7 +26,7 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Ask the server about every export, and report what differs from the manifest.")
     var probe = false
 
-    @OptionGroup(title: "Token and TLS (with --probe)")
+    @OptionGroup(title: "Credentials and TLS (with --probe)")
     var server: ServerFlags
 
     /// Each export's probe, retries included.
@@ -38,7 +38,9 @@ struct CheckCommand: ParsableCommand {
         guard probe else { return summarize(loaded) }
         var curl = CurlOptions()
         curl.caFile = server.caFile
-        let authorizer = try Preflight.authorizer(try server.tokenChoice(), curl: curl)
+        let credentials = try server.credentialChoice()
+        Preflight.warnAboutProject(of: credentials, using: Set(loaded.entries.map(\.key.projectID)))
+        let authorizer = try Preflight.authorizer(credentials, curl: curl)
         let source = RetryingSource(wrapping: CurlExportSource(authorizer: authorizer, options: curl),
                                     policy: RetryPolicy(deadline: Self.probeTimeout))
         let findings = ManifestProbe.run(loaded.entries, source: source, timeout: Self.probeTimeout)

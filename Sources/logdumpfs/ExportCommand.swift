@@ -51,7 +51,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How often to ask each export's status, in seconds.", valueName: "seconds"))
     var pollInterval: Double = 2
 
-    @OptionGroup(title: "Token and TLS")
+    @OptionGroup(title: "Credentials and TLS")
     var server: ServerFlags
 
     /// Each size probe, retries included.
@@ -75,7 +75,9 @@ struct ExportCommand: ParsableCommand {
         let endpoint = try resolvedEndpoint()
         var curl = CurlOptions()
         curl.caFile = server.caFile
-        let authorizer = try Preflight.authorizer(try server.tokenChoice(), curl: curl)
+        let credentials = try server.credentialChoice()
+        Preflight.warnAboutProject(of: credentials, using: [project])
+        let authorizer = try Preflight.authorizer(credentials, curl: curl)
         if let warning = EndpointCheck.cleartextWarning([endpoint], sending: "the token") { Log.warning(warning) }
         let api = CurlCloudDC(endpoint: endpoint, authorizer: authorizer, options: curl, maxConcurrency: concurrency)
         let targets = try allServers ? listedServers(api) : servers.map { ExportTarget(serverID: $0) }

@@ -29,7 +29,7 @@ struct MountCommand: ParsableCommand {
     @Argument(help: "An empty directory to mount on.")
     var mountpoint: String
 
-    @OptionGroup(title: "Token and TLS")
+    @OptionGroup(title: "Credentials and TLS")
     var server: ServerFlags
 
     @Option(name: .customShort("o"), parsing: .singleValue,
@@ -75,7 +75,8 @@ struct MountCommand: ParsableCommand {
         do { manifest = try Manifest.load(contentsOf: self.manifest) } catch { throw Preflight.Failure("\(error)") }
         try Preflight.checkMountpoint(mountpoint)
         try Preflight.checkFuseDevice()
-        let tokenChoice = try server.tokenChoice()
+        let credentials = try server.credentialChoice()
+        Preflight.warnAboutProject(of: credentials, using: Set(manifest.entries.map(\.key.projectID)))
         let mountOptions: MountOptions
         do {
             mountOptions = try MountOptions.parse(options, defaults: Ownership(uid: getuid(), gid: getgid()))
@@ -115,7 +116,7 @@ struct MountCommand: ParsableCommand {
         // A reader outwaits the retries of its block's fetch, and the stall that ends
         // the last one: it gets their error, not a timeout of its own.
         loader.waitTimeout = .seconds(retryDeadline + 2 * stallTimeout + 30)
-        let authorizer = try Preflight.authorizer(tokenChoice, curl: curl)  // last: it may run a command or log in
+        let authorizer = try Preflight.authorizer(credentials, curl: curl)  // last: it may run a command or log in
         return Daemon(manifest: manifest, manifestPath: absolute(self.manifest), mountpoint: mountpoint, authorizer: authorizer,
                       curlOptions: curl, mountOptions: mountOptions, memoryCacheSize: memory - inFlight,
                       cacheDirectory: absolute(cacheDir ?? CacheDirectory.defaultPath(environment: ProcessInfo.processInfo.environment)),

@@ -45,9 +45,40 @@ enum Preflight {
     }
 
     /// How requests are authenticated, as the flags choose: a missing token file, a
-    /// failing command or IAM's refusal stops the mount here, before it starts.
-    static func authorizer(_ choice: TokenOptions.Choice, curl: CurlOptions) throws(Failure) -> any RequestAuthorizer {
-        TokenAuthorizer(try tokenSource(choice, curl: curl))
+    /// failing command, IAM's refusal or a metadata service that gives no keys stops the
+    /// command here, before it starts. Logs the source chosen, never a secret.
+    static func authorizer(_ choice: CredentialOptions.Choice, curl: CurlOptions) throws(Failure) -> any RequestAuthorizer {
+        for warning in choice.warnings { Log.warning(warning) }
+        switch choice.source {
+        case .token(let token):
+            return TokenAuthorizer(try tokenSource(token, curl: curl))
+        case .keys(let keys):
+            Log.info("credentials: \(keys.keys) from \(keys.origin), signing every request")
+            return try accessKeyAuthorizer(keys)
+        case .metadata(let endpoint, let lookedAt):
+            let provider: MetadataAccessKeys
+            do { provider = try MetadataAccessKeys(endpoint: endpoint, options: curl) } catch {
+                throw Failure("no credentials: looked for \(lookedAt.joined(separator: ", ")), and asked the instance "
+                              + "metadata service at \(endpoint) (\(error)). Give a token source or access keys: see --help")
+            }
+            Log.info("credentials: temporary access keys from \(provider.origin), renewed before they expire and after a 401")
+            return try accessKeyAuthorizer(provider)
+        }
+    }
+
+    /// Requests signed with `provider`'s keys.
+    private static func accessKeyAuthorizer(_ provider: any AccessKeyProvider) throws(Failure) -> any RequestAuthorizer {
+        // TEMPORARY, until branch `signer` is merged; then this is:
+        //     return AccessKeyAuthorizer(provider: provider)
+        throw Failure("AK/SK signing is not merged yet")
+    }
+
+    /// One warning when the project the keys came with is not one the command uses: the
+    /// signature's X-Project-Id is each request's own project, not that one.
+    static func warnAboutProject(of choice: CredentialOptions.Choice, using projects: Set<String>) {
+        guard let project = choice.project, let other = projects.sorted().first(where: { $0 != project.id }) else { return }
+        Log.warning("\(project.origin) gives project_id \(project.id.quotedForLog()), but project \(other.quotedForLog()) is used too: "
+                    + "each request is signed for its own project, so that project_id is not used")
     }
 
     /// The token source the flags choose, holding its first token.

@@ -32,7 +32,7 @@ struct ServersCommand: ParsableCommand {
     @Flag(help: "Print a JSON array instead of a table.")
     var json = false
 
-    @OptionGroup(title: "Token and TLS")
+    @OptionGroup(title: "Credentials and TLS")
     var server: ServerFlags
 
     /// Servers asked for per page: the most the API gives.
@@ -45,7 +45,9 @@ struct ServersCommand: ParsableCommand {
         }
         var curl = CurlOptions()
         curl.caFile = server.caFile
-        let authorizer = try Preflight.authorizer(try server.tokenChoice(), curl: curl)
+        let credentials = try server.credentialChoice()
+        Preflight.warnAboutProject(of: credentials, using: [projectID])
+        let authorizer = try Preflight.authorizer(credentials, curl: curl)
         if let warning = EndpointCheck.cleartextWarning([parsed], sending: "the token") { Log.warning(warning) }
         let api = CurlCloudDC(endpoint: parsed, authorizer: authorizer, options: curl)
         let servers: [ServerInfo]

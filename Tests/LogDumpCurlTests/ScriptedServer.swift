@@ -1,4 +1,5 @@
 import Foundation
+import LogDumpTestSupport
 
 /// A loopback HTTP server that answers connection N with scripted reply N, byte for byte,
 /// then closes it or holds it open: what the emulator cannot do (Retry-After, a body

@@ -99,7 +99,9 @@ final class CommandLineTests: MountTestCase {
     }
 
     func testNoToken() {
-        assertRefused(["mount", harness.manifestPath, harness.mountpoint], token: nil, saying: "no token")
+        assertRefused(["mount", harness.manifestPath, harness.mountpoint], token: nil,
+                      extra: ["HOME": harness.directory, "LOGDUMPFS_METADATA_ENDPOINT": "http://127.0.0.1:1"],
+                      saying: "no credentials")
     }
 
     func testEmptyTokenFile() throws {

@@ -80,7 +80,7 @@ public struct TokenOptions: Sendable, Equatable {
     }
 
     /// "a", "a and b", "a, b and c".
-    private static func list(_ items: [String]) -> String {
+    static func list(_ items: [String]) -> String {
         guard items.count > 1 else { return items.first ?? "" }
         return items.dropLast().joined(separator: ", ") + " and " + items.last!
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A TCP socket bound to a free port on 127.0.0.1, not yet listening: for test servers,
 /// and for a port nobody listens on (close it).
-func bindLoopback() -> (fd: Int32, port: Int)? {
+public func bindLoopback() -> (fd: Int32, port: Int)? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     var address = sockaddr_in()
