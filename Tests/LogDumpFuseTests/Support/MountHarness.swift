@@ -115,10 +115,11 @@ final class MountHarness {
 
     // MARK: The daemon
 
-    /// Starts `logdumpfs mount manifest mnt` (token in the environment only) and waits
-    /// until the kernel lists the mount; throws with the daemon's stderr if it does not.
+    /// Starts `logdumpfs mount manifest mnt` (LOGDUMPFS_TOKEN `token`, or `environment`
+    /// instead when given: credentials never on the command line) and waits until the
+    /// kernel lists the mount; throws with the daemon's stderr if it does not.
     func mount(token: String = MountHarness.goodToken, extraArguments: [String] = [],
-               timeout: TimeInterval = 15) throws {
+               environment: [String: String]? = nil, timeout: TimeInterval = 15) throws {
         guard daemon == nil else { throw HarnessError("a daemon is already running") }
         let binary = try Self.binaryPath()
         daemonRuns += 1
@@ -133,7 +134,8 @@ final class MountHarness {
         // A cache of this test's own, unless the test names one: never the machine's default.
         let cache = extraArguments.contains("--cache-dir") ? [] : ["--cache-dir", cacheDirectory]
         process.arguments = ["mount", manifestPath, mountpoint] + cache + extraArguments
-        process.environment = ["PATH": ToolRunner.searchPath, "LOGDUMPFS_TOKEN": token]
+        process.environment = ToolRunner.isolated(environment ?? ["PATH": ToolRunner.searchPath, "LOGDUMPFS_TOKEN": token],
+                                                  home: directory)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = stderrHandle
         process.standardError = stderrHandle

@@ -97,6 +97,17 @@ final class ToolRunner {
         }
     }
 
+    /// `environment`, kept from this machine's credentials: no test may pick up keys from
+    /// the real ~/.huaweicloud or send a request to a real metadata service (only
+    /// loopback is ever a test's target), so HOME and the metadata endpoint default to
+    /// places of the test's own unless the test names them.
+    static func isolated(_ environment: [String: String], home: String) -> [String: String] {
+        var environment = environment
+        environment["HOME", default: home]
+        environment["LOGDUMPFS_METADATA_ENDPOINT", default: "http://127.0.0.1:1"]
+        return environment
+    }
+
     /// `sh -c script` with `arguments` as $1, $2...; for shell syntax such as `>>`.
     func shell(_ script: String, _ arguments: [String] = [], timeout: TimeInterval = ToolRunner.defaultTimeout) -> ToolResult {
         run("sh", ["-c", script, "sh"] + arguments, timeout: timeout)
@@ -119,7 +130,7 @@ final class ToolRunner {
         process.executableURL = URL(fileURLWithPath: try Self.resolve(tool))
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.environment = environment ?? ["PATH": Self.searchPath, "LC_ALL": "C"]
+        process.environment = Self.isolated(environment ?? ["PATH": Self.searchPath, "LC_ALL": "C"], home: scratch)
         process.standardInput = FileHandle.nullDevice
         guard let outHandle = FileHandle(forWritingAtPath: stdoutPath),
               let errHandle = FileHandle(forWritingAtPath: stderrPath) else {
