@@ -1,5 +1,6 @@
 import Foundation
 @testable import LogDump
+import LogDumpTestSupport
 import XCTest
 
 /// Requests signed by Huawei Cloud's own SDK (huaweicloudsdkcore's Signer, run by
@@ -62,6 +63,30 @@ final class SigningKnownAnswerTests: XCTestCase {
             XCTAssertEqual(SigningURL(known.url).host, known.host, known.name)
             XCTAssertEqual(signature.canonicalRequest, known.canonical_request, known.name)
             XCTAssertEqual(signature.authorization, known.authorization, known.name)
+        }
+    }
+
+    /// What AccessKeyAuthorizer puts on a request (project and security token included)
+    /// carries the SDK's signature, and neither the secret key nor anything else secret
+    /// but the security token, which it lists to redact.
+    func testTheAuthorizerSendsTheSDKsSignature() throws {
+        let fixture = try fixture()
+        let date = try date(fixture.x_sdk_date)
+        for known in fixture.cases where known.headers.isEmpty {
+            let keys = AccessKeys(accessKey: fixture.access_key, secretKey: fixture.secret_key,
+                                  securityToken: known.security_token)
+            let authorizer = AccessKeyAuthorizer(provider: TestKeyProvider(keys), now: { date })
+            let authorization = try authorizer.authorize(OutgoingRequest(method: known.method, url: known.url,
+                                                                         projectID: known.project_id,
+                                                                         body: Array(known.body.utf8)))
+            var expected = ["X-Sdk-Date: \(fixture.x_sdk_date)"]
+            if let project = known.project_id { expected.append("X-Project-Id: \(project)") }
+            if let token = known.security_token { expected.append("X-Security-Token: \(token)") }
+            expected.append("Authorization: \(known.authorization)")
+            XCTAssertEqual(authorization.headers, expected, known.name)
+            XCTAssertEqual(authorization.secrets, known.security_token.map { [$0] } ?? [], known.name)
+            XCTAssertFalse(authorization.headers.joined().contains(fixture.secret_key), known.name)
+            XCTAssertFalse(authorization.credential.contains(fixture.secret_key), known.name)
         }
     }
 }
