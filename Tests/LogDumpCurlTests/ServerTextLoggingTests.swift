@@ -53,17 +53,17 @@ final class ServerTextLoggingTests: XCTestCase {
         XCTAssertLessThan(giveUp.first?.utf8.count ?? 0, 1000, log, file: file, line: line)
         return String(giveUp.first ?? "")
     }
+}
 
-    /// What the process writes to standard error (the log) while `body` runs.
-    private func capturingStandardError(_ body: () throws -> Void) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("logdumpfs-stderr-\(UUID().uuidString)").path
-        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        defer { close(fd); unlink(path) }
-        let saved = dup(2)
-        dup2(fd, 2)
-        defer { dup2(saved, 2); close(saved) }
-        try body()
-        return try String(contentsOfFile: path, encoding: .utf8)
-    }
+/// What the process writes to standard error (the log) while `body` runs.
+func capturingStandardError(_ body: () throws -> Void) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("logdumpfs-stderr-\(UUID().uuidString)").path
+    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    defer { close(fd); unlink(path) }
+    let saved = dup(2)
+    dup2(fd, 2)
+    defer { dup2(saved, 2); close(saved) }
+    try body()
+    return try String(contentsOfFile: path, encoding: .utf8)
 }
