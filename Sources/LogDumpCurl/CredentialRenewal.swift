@@ -16,11 +16,11 @@ extension RequestAuthorizer {
                 do {
                     return try attempt(try authorize(request))
                 } catch where error.status == 401 {
-                    Log.warning("the server refused a renewed token too: \(error)")
+                    Log.warning("the server refused renewed credentials too: \(error)")
                     throw error
                 }
             }
-            Log.warning("the server refused the token and there is no newer one: \(error)")
+            Log.warning("the server refused the credentials and there are no newer ones: \(error)")
             throw error
         }
     }

@@ -18,10 +18,11 @@ public final class EndpointCheck: Sendable {
     private init() {}
 
     /// Warns now about clear-text endpoints and starts checking TLS on a thread of its own.
-    public static func start(_ entries: [ExportEntry], options: CurlOptions) -> EndpointCheck {
+    /// `sending` says what the requests carry (`RequestAuthorizer.carries`).
+    public static func start(_ entries: [ExportEntry], options: CurlOptions, sending: String) -> EndpointCheck {
         let check = EndpointCheck()
         let endpoints = firstExports(entries)
-        if let warning = cleartextWarning(endpoints.map(\.endpoint), sending: "the X-Auth-Token") {
+        if let warning = cleartextWarning(endpoints.map(\.endpoint), sending: sending) {
             Log.warning(warning)
         }
         let secure = endpoints.filter { $0.endpoint.url.hasPrefix("https://") }

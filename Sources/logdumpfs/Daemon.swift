@@ -41,7 +41,7 @@ struct Daemon {
         var settings = MountSettings()
         settings.allowOther = mountOptions.allowOther
         settings.debug = fuseDebug
-        let endpointCheck = EndpointCheck.start(manifest.entries, options: curlOptions)
+        let endpointCheck = EndpointCheck.start(manifest.entries, options: curlOptions, sending: authorizer.carries)
         // Everything that may wait on the network stops as soon as the session ends.
         let stop: @Sendable () -> Void = { endpointCheck.stop(); fileSystem.stop(); loader.shutdown() }
         let mount = FuseMount(fileSystem: fileSystem, mountpoint: mountpoint, settings: settings, whenEnding: stop)

@@ -78,7 +78,7 @@ struct ExportCommand: ParsableCommand {
         let credentials = try server.credentialChoice()
         Preflight.warnAboutProject(of: credentials, using: [project])
         let authorizer = try Preflight.authorizer(credentials, curl: curl)
-        if let warning = EndpointCheck.cleartextWarning([endpoint], sending: "the token") { Log.warning(warning) }
+        if let warning = EndpointCheck.cleartextWarning([endpoint], sending: authorizer.carries) { Log.warning(warning) }
         let api = CurlCloudDC(endpoint: endpoint, authorizer: authorizer, options: curl, maxConcurrency: concurrency)
         let targets = try allServers ? listedServers(api) : servers.map { ExportTarget(serverID: $0) }
         guard !targets.isEmpty else { throw Preflight.Failure("project \(project.quotedForLog()) has no servers") }

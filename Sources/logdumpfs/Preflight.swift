@@ -54,7 +54,7 @@ enum Preflight {
             return TokenAuthorizer(try tokenSource(token, curl: curl))
         case .keys(let keys):
             Log.info("credentials: \(keys.keys) from \(keys.origin), signing every request")
-            return try accessKeyAuthorizer(keys)
+            return AccessKeyAuthorizer(provider: keys)
         case .metadata(let endpoint, let lookedAt):
             let provider: MetadataAccessKeys
             do { provider = try MetadataAccessKeys(endpoint: endpoint, options: curl) } catch {
@@ -62,15 +62,8 @@ enum Preflight {
                               + "metadata service at \(endpoint) (\(error)). Give a token source or access keys: see --help")
             }
             Log.info("credentials: temporary access keys from \(provider.origin), renewed before they expire and after a 401")
-            return try accessKeyAuthorizer(provider)
+            return AccessKeyAuthorizer(provider: provider)
         }
-    }
-
-    /// Requests signed with `provider`'s keys.
-    private static func accessKeyAuthorizer(_ provider: any AccessKeyProvider) throws(Failure) -> any RequestAuthorizer {
-        // TEMPORARY, until branch `signer` is merged; then this is:
-        //     return AccessKeyAuthorizer(provider: provider)
-        throw Failure("AK/SK signing is not merged yet")
     }
 
     /// One warning when the project the keys came with is not one the command uses: the

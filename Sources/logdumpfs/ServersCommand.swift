@@ -48,7 +48,7 @@ struct ServersCommand: ParsableCommand {
         let credentials = try server.credentialChoice()
         Preflight.warnAboutProject(of: credentials, using: [projectID])
         let authorizer = try Preflight.authorizer(credentials, curl: curl)
-        if let warning = EndpointCheck.cleartextWarning([parsed], sending: "the token") { Log.warning(warning) }
+        if let warning = EndpointCheck.cleartextWarning([parsed], sending: authorizer.carries) { Log.warning(warning) }
         let api = CurlCloudDC(endpoint: parsed, authorizer: authorizer, options: curl)
         let servers: [ServerInfo]
         do throws(RemoteError) {

@@ -20,6 +20,9 @@ public final class AccessKeyAuthorizer: RequestAuthorizer {
         self.now = now
     }
 
+    /// A signature can be replayed until the gateway's clock window closes (15 minutes).
+    public var carries: String { "signatures that can be replayed for minutes, and any X-Security-Token" }
+
     public func authorize(_ request: OutgoingRequest) throws(RemoteError) -> RequestAuthorization {
         let keys = try provider.currentKeys()
         var headers: [(name: String, value: String)] = []

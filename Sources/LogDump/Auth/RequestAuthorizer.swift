@@ -55,6 +55,10 @@ public protocol RequestAuthorizer: Sendable {
     /// false when the 401 stands. Logs what it learns from `rejection` (a skewed clock)
     /// once, never a secret.
     func renew(after rejected: RequestAuthorization, _ rejection: Rejection) throws(RemoteError) -> Bool
+
+    /// What every request carries that an eavesdropper could use, for the warning about
+    /// plain-HTTP endpoints ("the X-Auth-Token").
+    var carries: String { get }
 }
 
 /// A TokenSource as a RequestAuthorizer: `X-Auth-Token`, renewed through the source.
@@ -62,6 +66,8 @@ public struct TokenAuthorizer: RequestAuthorizer {
     public let source: any TokenSource
 
     public init(_ source: any TokenSource) { self.source = source }
+
+    public var carries: String { "the X-Auth-Token" }
 
     public func authorize(_ request: OutgoingRequest) throws(RemoteError) -> RequestAuthorization {
         let token = try source.currentToken()
