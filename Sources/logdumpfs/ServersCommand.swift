@@ -38,6 +38,12 @@ struct ServersCommand: ParsableCommand {
     /// Servers asked for per page: the most the API gives.
     static let pageSize = 1000
 
+    func validate() throws {
+        if let problem = ExportKey.problem(with: projectID) {
+            throw ValidationError("project ID \(projectID.quotedForLog()): \(problem)")
+        }
+    }
+
     func run() throws {
         guard let parsed = Endpoint.parse(endpoint) else {
             throw Preflight.Failure("--endpoint \(Endpoint.redactingCredentials(endpoint).quotedForLog()): "

@@ -79,5 +79,14 @@ final class ServersCommandTests: MountTestCase {
                                             timeout: 15)
         XCTAssertNotEqual(badEndpoint.status, 0)
         XCTAssertTrue(badEndpoint.stderr.contains("--endpoint"), "\(badEndpoint)")
+
+        // A project ID is a header value and a path segment: the manifest's rule applies.
+        let requestsBefore = harness.emulator.apiRequestCount
+        let badProject = harness.tools.run(binary, ["servers", "proj\r\nX-Injected: 1", "--endpoint", harness.emulator.endpoint],
+                                           environment: ["PATH": ToolRunner.searchPath, "LOGDUMPFS_TOKEN": "t"],
+                                           timeout: 15)
+        XCTAssertNotEqual(badProject.status, 0)
+        XCTAssertTrue(badProject.stderr.contains("project ID") && badProject.stderr.contains("control characters"), "\(badProject)")
+        XCTAssertEqual(harness.emulator.apiRequestCount, requestsBefore, "nothing was sent")
     }
 }

@@ -32,6 +32,15 @@ final class AccessKeyAuthorizerTests: XCTestCase {
         XCTAssertEqual(first.secrets, [Self.securityToken])
     }
 
+    /// The last guard against a header split through X-Project-Id.
+    func testAProjectIDWithControlCharactersIsNeverSigned() {
+        let authorizer = AccessKeyAuthorizer(provider: TestKeyProvider(keys()))
+        let split = OutgoingRequest(method: "GET", url: "https://clouddc.example.com/v1/p", projectID: "p\r\nX-Evil: 1")
+        XCTAssertThrowsError(try authorizer.authorize(split)) { error in
+            XCTAssertTrue("\(error)".contains("control characters"), "\(error)")
+        }
+    }
+
     func testPermanentKeysSendNoSecurityToken() throws {
         let authorization = try AccessKeyAuthorizer(provider: TestKeyProvider(keys(token: nil))).authorize(request)
         XCTAssertFalse(authorization.headers.contains { $0.lowercased().hasPrefix("x-security-token") })

@@ -26,7 +26,13 @@ public final class AccessKeyAuthorizer: RequestAuthorizer {
     public func authorize(_ request: OutgoingRequest) throws(RemoteError) -> RequestAuthorization {
         let keys = try provider.currentKeys()
         var headers: [(name: String, value: String)] = []
-        if let project = request.projectID { headers.append(("X-Project-Id", project)) }
+        if let project = request.projectID {
+            // A header value must be one line: IDs are checked where they come in, this is the last guard.
+            guard project.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
+                throw .tokenUnavailable("project ID \(project.quotedForLog()) cannot be signed: it holds control characters")
+            }
+            headers.append(("X-Project-Id", project))
+        }
         if let token = keys.securityToken { headers.append(("X-Security-Token", token)) }
         let signature = RequestSigner(accessKey: keys.accessKey, secretKey: keys.secretKey)
             .sign(method: request.method, url: request.url, headers: headers, body: request.body, date: now())

@@ -44,7 +44,7 @@ public final class Catalog: Sendable {
     }
 
     public init(_ manifest: Manifest) {
-        var tree = TreeBuilder()
+        var tree = TreeBuilder(files: manifest.entries.count)
         for (index, entry) in manifest.entries.enumerated() { tree.add(entry, index: index) }
         tree.addServerNameLinks()
         let inodes = tree.assignInodes()

@@ -22,9 +22,7 @@ public struct ExportKey: Hashable, Sendable, CustomStringConvertible {
     // Byte-wise, as the catalog compares IDs: String's == treats canonically equivalent
     // spellings ("é" and "e" + accent) as equal, which would let two exports share blocks.
     public static func == (a: ExportKey, b: ExportKey) -> Bool {
-        a.projectID.utf8.elementsEqual(b.projectID.utf8)
-            && a.serverID.utf8.elementsEqual(b.serverID.utf8)
-            && a.exportID.utf8.elementsEqual(b.exportID.utf8)
+        bytesEqual(a.exportID, b.exportID) && bytesEqual(a.serverID, b.serverID) && bytesEqual(a.projectID, b.projectID)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -65,8 +63,10 @@ public struct Timestamp: Hashable, Sendable, Comparable {
     }
 }
 
-/// One export as the manifest lists it, with its endpoint resolved.
-public struct ExportEntry: Hashable, Sendable {
+/// One export as the manifest lists it, with its endpoint resolved. A class, immutable:
+/// the tree, the reader and a reload's comparison pass entries around by the hundred
+/// thousand, and one reference is far cheaper to copy than its six strings.
+public final class ExportEntry: Hashable, Sendable {
     public let key: ExportKey
     public let endpoint: Endpoint
     /// Bytes, when the manifest says; otherwise learned by a size probe.
@@ -85,6 +85,19 @@ public struct ExportEntry: Hashable, Sendable {
 
     /// Where its bytes are downloaded from.
     public var location: ExportLocation { ExportLocation(endpoint: endpoint, key: key) }
+
+    public static func == (a: ExportEntry, b: ExportEntry) -> Bool {
+        a === b || (a.key == b.key && a.endpoint == b.endpoint && a.size == b.size && a.createdAt == b.createdAt
+                    && a.serverName == b.serverName)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+        hasher.combine(endpoint)
+        hasher.combine(size)
+        hasher.combine(createdAt)
+        hasher.combine(serverName)
+    }
 }
 
 /// An inode number: stable across remounts, derived from the node's path.

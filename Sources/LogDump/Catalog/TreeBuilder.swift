@@ -22,6 +22,12 @@ struct TreeBuilder {
     /// Server directory node -> the name the manifest first gives that server.
     private var serverNames: [Int: String] = [:]
 
+    /// Room for `files` files and their directories (a quarter as many, most manifests need
+    /// far fewer), so a large tree is not copied as it grows.
+    init(files: Int = 0) {
+        nodes.reserveCapacity(1 + files + files / 4)
+    }
+
     static let exportsDirectoryName = "exports"
     static let fileSuffix = ".tar.gz"
 
