@@ -82,6 +82,7 @@ enum Preflight {
                 Log.info("token: from \(TokenOptions.tokenVariable) (not renewable)")
                 return StaticToken(token)
             case .file(let path):
+                if let warning = LooseSecretFile.warning(path, holding: "a token") { Log.warning(warning) }
                 let source = try FileToken(path: absolute(path))
                 Log.info("token: from \(source.path.escapedForLog()), read again when it changes and after a 401")
                 return source
@@ -112,6 +113,7 @@ enum Preflight {
     private static func iamCredentials(_ login: TokenOptions.IAMLogin) throws(RemoteError) -> IAMCredentials {
         var password = ProcessInfo.processInfo.environment[TokenOptions.passwordVariable] ?? ""
         if let file = login.passwordFile {
+            if let warning = LooseSecretFile.warning(file, holding: "a password") { Log.warning(warning) }
             do { password = try secretLine(file: file, option: "--iam-password-file", what: "password") } catch {
                 throw .tokenUnavailable(error.description)
             }

@@ -85,6 +85,26 @@ final class CredentialCommandLineTests: MountTestCase {
         assertRefused(mount(["--ak-sk-file", path]), saying: "--ak-sk-file \(path) line 2 is not `key = value`")
     }
 
+    /// A token file and an IAM password file are secrets too: one warning each when others
+    /// may read them, none when only the owner may.
+    func testLooseTokenAndPasswordFilesAreWarned() throws {
+        let token = "\(harness.directory)/token"
+        try "tok-7c1d\n".write(toFile: token, atomically: false, encoding: .utf8)
+        chmod(token, 0o640)
+        let loose = run(["check", emptyManifest, "--probe", "--token-file", token])
+        XCTAssertTrue(loose.stderr.contains("\(token): group or others may read this file of a token (mode 640)"), "\(loose)")
+        chmod(token, 0o600)
+        XCTAssertFalse(run(["check", emptyManifest, "--probe", "--token-file", token]).stderr.contains("group or others"))
+
+        let password = "\(harness.directory)/password"
+        try "pw-3e9a\n".write(toFile: password, atomically: false, encoding: .utf8)
+        chmod(password, 0o604)
+        let iam = run(["check", emptyManifest, "--probe", "--iam-endpoint", "http://127.0.0.1:1", "--iam-user", "u",
+                       "--iam-domain", "d", "--iam-project", "p", "--iam-password-file", password])
+        XCTAssertTrue(iam.stderr.contains("\(password): group or others may read this file of a password (mode 604)"), "\(iam)")
+        XCTAssertFalse(iam.stderr.contains("pw-3e9a") || loose.stderr.contains("tok-7c1d"))
+    }
+
     /// The chosen source is logged with the access key only, and a file others may read
     /// is warned about once.
     func testChosenSourceIsLoggedAndLooseFileWarned() throws {

@@ -36,9 +36,7 @@ public struct CredentialFile: Sendable {
         guard fd >= 0 else { throw CredentialFileError(path, "cannot be read: \(Errno(errno))") }
         defer { close(fd) }
         var info = stat()
-        let loose = fstat(fd, &info) == 0 && info.st_mode & 0o044 != 0
-        let warning = loose ? "\(path.escapedForLog()): group or others may read this file of secret keys "
-            + "(mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 it" : nil
+        let warning = fstat(fd, &info) == 0 ? LooseSecretFile.warning(path, mode: info.st_mode, holding: "secret keys") : nil
         switch Files.read(fd, limit: sizeLimit) {
         case .failure(let error) where error == .invalid:
             throw CredentialFileError(path, "is too large for a credentials file (over 64 KiB)")
