@@ -107,6 +107,13 @@ public final class FileSystem: Sendable {
         _ = openFiles.withLock { $0.readers.removeValue(forKey: handle) }
     }
 
+    /// A file's extended attributes (its export's facts); a directory or symlink has none.
+    public func extendedAttributes(_ inode: Inode) throws(Errno) -> [ExtendedAttribute] {
+        guard let node = catalog.node(inode) else { throw .noEntry }
+        guard let entry = node.entry else { return [] }
+        return ExtendedAttribute.of(loader.facts(of: entry.location))
+    }
+
     // MARK: Attributes
 
     private func attributes(of node: CatalogNode, in catalog: Catalog, probing: Bool) -> Attributes {

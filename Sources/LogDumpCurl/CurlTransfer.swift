@@ -92,7 +92,7 @@ final class CurlTransfer {
         guard headers.status == 206 else {
             let length = headers.contentLength
             return ResponseHead(bodyOffset: 0, bodyLength: length, totalSize: length,
-                                rangeHonoured: false, validator: validator, contentType: headers.contentType)
+                                rangeHonoured: false, validator: validator, contentType: headers.contentType, fileName: headers.fileName)
         }
         guard let value = headers.contentRangeValue else {
             throw .badResponse("206 without Content-Range")
@@ -108,6 +108,6 @@ final class CurlTransfer {
             throw .badResponse("Content-Length \(length) disagrees with Content-Range \(value.prefix(100))")
         }
         return ResponseHead(bodyOffset: range.first, bodyLength: range.length, totalSize: range.total,
-                            rangeHonoured: true, validator: validator, contentType: headers.contentType)
+                            rangeHonoured: true, validator: validator, contentType: headers.contentType, fileName: headers.fileName)
     }
 }

@@ -44,6 +44,8 @@ struct ResponseHeaders: Sendable {
     var contentEncoding: String?
     /// The server's clock, raw: a 401 far from ours points at clock skew.
     var date: String?
+    /// The file name `Content-Disposition` gives, if it is one that is safe to show.
+    var fileName: String?
 
     var contentRange: ContentRange? { contentRangeValue.flatMap(ContentRange.init(parsing:)) }
 
@@ -75,6 +77,7 @@ struct ResponseHeaders: Sendable {
         case "content-type": contentType = value.isEmpty ? nil : String(value)
         case "content-encoding": contentEncoding = value.isEmpty ? nil : String(value)
         case "date": date = value.isEmpty ? nil : String(value)
+        case "content-disposition": fileName = ContentDisposition.fileName(value)
         default: break
         }
     }

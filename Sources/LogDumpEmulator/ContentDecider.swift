@@ -57,11 +57,11 @@ struct ContentDecider: Sendable {
             return threadPool.runIfActive(eventLoop: eventLoop, hostile)
         }
         let switches = state.currentSwitches
-        let serial = state.serialNumber
+        let downloadName = ServerSerial.downloadName(server: route.serverID)
         return threadPool.runIfActive(eventLoop: eventLoop) { try OpenArchive(path: path) }
             .map { archive in
                 guard let archive else { return .notFound }
-                return Self.plan(head, archive, switches, serial: serial, roll: roll)
+                return Self.plan(head, archive, switches, downloadName: downloadName, roll: roll)
             }
     }
 
@@ -81,10 +81,10 @@ struct ContentDecider: Sendable {
 
     /// 200, 206 or 416 for an archive that exists.
     private static func plan(_ head: HTTPRequestHead, _ archive: OpenArchive,
-                             _ switches: EmulatorState.Switches, serial: String, roll: FaultRoll) -> ContentResponse {
+                             _ switches: EmulatorState.Switches, downloadName: String, roll: FaultRoll) -> ContentResponse {
         let size = UInt64(archive.size)
         var headers: HTTPHeaders = [
-            "Content-Disposition": "attachment; filename=\(serial)-dump.tar.gz",
+            "Content-Disposition": "attachment; filename=\"\(downloadName)\"",
             "Content-Type": "application/octet-stream;charset=UTF-8",
             "Content-Transfer-Encoding": "binary",
         ]

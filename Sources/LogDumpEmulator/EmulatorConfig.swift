@@ -15,8 +15,6 @@ public struct EmulatorConfig: Sendable {
     public var sendsContentLength: Bool = true
     /// `ETag` (from size and mtime) and `Last-Modified`.
     public var sendsValidators: Bool = true
-    /// Goes into `Content-Disposition: attachment; filename=<serial>-dump.tar.gz`.
-    public var serialNumber: String = "2102311TUVN0K1000123"
     /// The faults in force from the start; `Emulator.setFaults` and the admin endpoint
     /// replace them.
     public var faults = FaultPlan()

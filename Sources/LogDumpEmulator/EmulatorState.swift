@@ -11,7 +11,6 @@ final class EmulatorState: Sendable {
     }
 
     let root: String
-    let serialNumber: String
     let iamUser: IAMUser?
     let switches: Mutex<Switches>
     let faults: Mutex<ActiveFaults>
@@ -31,7 +30,6 @@ final class EmulatorState: Sendable {
 
     init(_ config: EmulatorConfig) {
         root = config.root
-        serialNumber = config.serialNumber
         iamUser = config.iamUser
         switches = Mutex(Switches(honoursRange: config.honoursRange,
                                   sendsContentLength: config.sendsContentLength,

@@ -112,9 +112,23 @@ enum FuseOperations {
             stats.f_files = UInt(FuseOperations.context(req).fileSystem.catalog.fileCount)
             fuse_reply_statfs(req, &stats)
         }
-        ops.getxattr = { req, _, _, _ in fuse_reply_err(req, ENODATA) }
-        ops.listxattr = { req, _, size in
-            if size == 0 { fuse_reply_xattr(req, 0) } else { fuse_reply_buf(req, nil, 0) }
+        ops.getxattr = { req, ino, name, size in
+            // Asked of every file by `ls -l` (security.selinux, system.posix_acl_access):
+            // names no file has are answered here, without a lock. ENODATA, not ENOSYS,
+            // which the kernel would take to mean no name is ever supported.
+            let name = String(cString: name!)
+            guard ExtendedAttribute.names.contains(name) else { fuse_reply_err(req, ENODATA); return }
+            FuseOperations.reply(req) { fs throws(Errno) in
+                let attributes = try fs.extendedAttributes(Inode(ino))
+                guard let attribute = attributes.first(where: { $0.name == name }) else { throw .noData }
+                FuseOperations.replyXattr(req, Array(attribute.value.utf8), size: size)
+            }
+        }
+        ops.listxattr = { req, ino, size in
+            FuseOperations.reply(req) { fs throws(Errno) in
+                let names: [UInt8] = try fs.extendedAttributes(Inode(ino)).flatMap { Array($0.name.utf8) + [0] }
+                FuseOperations.replyXattr(req, names, size: size)
+            }
         }
         installReadOnlyRefusals(&ops)
         return ops
@@ -164,6 +178,18 @@ enum FuseOperations {
             try body(FuseOperations.context(req).fileSystem)
         } catch {
             fuse_reply_err(req, error.rawValue)
+        }
+    }
+
+    /// Answers getxattr or listxattr: the length when `size` is 0 (the caller asks how
+    /// much room it needs), ERANGE when `size` is too small, else the bytes.
+    private static func replyXattr(_ req: fuse_req_t?, _ bytes: [UInt8], size: Int) {
+        if size == 0 {
+            fuse_reply_xattr(req, bytes.count)
+        } else if bytes.count > size {
+            fuse_reply_err(req, ERANGE)
+        } else {
+            fuse_reply_buf(req, bytes, bytes.count)
         }
     }
 

@@ -28,7 +28,8 @@ final class EmulatorTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(r.body, try data(large))
         XCTAssertEqual(r.header("Content-Length"), String(large.size))
-        XCTAssertEqual(r.header("Content-Disposition"), "attachment; filename=2102311TUVN0K1000123-dump.tar.gz")
+        XCTAssertEqual(r.header("Content-Disposition"),
+                       "attachment; filename=\"\(ServerSerial.of(server: large.spec.serverID))-dump.tar.gz\"")
         XCTAssertEqual(r.header("Content-Type"), "application/octet-stream;charset=UTF-8")
         XCTAssertEqual(r.header("Content-Transfer-Encoding"), "binary")
         XCTAssertEqual(r.header("Accept-Ranges"), "bytes")

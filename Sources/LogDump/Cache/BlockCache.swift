@@ -33,6 +33,8 @@ public protocol BlockCache: Sendable {
     /// The export's validator (ETag or Last-Modified) as the server gives it now. Blocks
     /// stored under another validator are stale and dropped; returns whether any were.
     func noteValidator(_ validator: String, for location: ExportLocation) -> Bool
+    /// Bytes of the export held, each block counted once whichever tiers hold it.
+    func cachedBytes(of location: ExportLocation) -> UInt64
 }
 
 extension BlockCache {
@@ -40,4 +42,5 @@ extension BlockCache {
     public func recordedSize(of location: ExportLocation) -> UInt64? { nil }
     public func recordSize(_ size: UInt64, of location: ExportLocation) {}
     public func noteValidator(_ validator: String, for location: ExportLocation) -> Bool { false }
+    public func cachedBytes(of location: ExportLocation) -> UInt64 { 0 }
 }

@@ -256,6 +256,22 @@ public final class DiskBlockCache: Sendable {
         }
     }
 
+    /// Bytes of the export's blocks on disk: whole blocks, but the last one, whose
+    /// length the recorded size tells.
+    public func cachedBytes(of location: ExportLocation) -> UInt64 {
+        let id = id(location)
+        return state.withLock { state in
+            guard let export = state.exports[id] else { return 0 }
+            var bytes = UInt64(export.blocks) * UInt64(blockSize)
+            if let size = export.record.size, size > 0 {
+                let last = Int((size - 1) / UInt64(blockSize))
+                let short = UInt64(last + 1) * UInt64(blockSize) - size
+                if state.blocks.contains(DiskKey(export: id, index: last)) { bytes -= short }
+            }
+            return bytes
+        }
+    }
+
     // MARK: Statistics
 
     public var statistics: CacheStatistics { state.withLock { $0.statistics } }

@@ -59,6 +59,19 @@ public final class MemoryBlockCache: BlockCache {
         }
     }
 
+    /// The length of each block of the export held, by block index.
+    public func blockLengths(of location: ExportLocation) -> [Int: Int] {
+        state.withLock { state in
+            var lengths: [Int: Int] = [:]
+            for (key, block) in state.blocks where key.location == location { lengths[key.index] = block.count }
+            return lengths
+        }
+    }
+
+    public func cachedBytes(of location: ExportLocation) -> UInt64 {
+        blockLengths(of: location).values.reduce(0) { $0 + UInt64($1) }
+    }
+
     /// Bytes held now; never above `capacity`.
     public var byteCount: Int { state.withLock { $0.order.totalCharge } }
     public var blockCount: Int { state.withLock { $0.blocks.count } }

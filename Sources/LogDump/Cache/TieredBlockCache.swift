@@ -72,6 +72,15 @@ public final class TieredBlockCache: BlockCache {
         return true
     }
 
+    /// What the disk holds of the export, and the blocks only memory holds.
+    public func cachedBytes(of location: ExportLocation) -> UInt64 {
+        let inMemory = memory.blockLengths(of: location)
+        guard let disk else { return inMemory.values.reduce(0) { $0 + UInt64($1) } }
+        return inMemory.reduce(disk.cachedBytes(of: location)) { total, block in
+            disk.contains(BlockKey(location, block.key)) ? total : total + UInt64(block.value)
+        }
+    }
+
     /// Lookups and hits so far.
     public var counters: (lookups: Int, memoryHits: Int, diskHits: Int) { counts.withLock { $0 } }
 

@@ -35,6 +35,7 @@ final class BlockAssembler: TransferSink {
     func begin(_ head: ResponseHead) -> Bool {
         validator = head.validator
         promised = head.bodyLength.map { Int($0) }
+        loader.heardFacts.note(head, of: target.location)
         if let validator { loader.noteValidator(validator, for: target.location) }
         if let total = head.totalSize { loader.learn(size: total, of: target.location) }
         loader.learn(rangeHonoured: head.rangeHonoured, of: target.location)

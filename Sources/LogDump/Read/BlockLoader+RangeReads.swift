@@ -106,6 +106,7 @@ private final class RangeSink: TransferSink {
     }
 
     func begin(_ head: ResponseHead) -> Bool {
+        loader.heardFacts.note(head, of: read.location)
         honoured = head.rangeHonoured && head.bodyOffset == expected.lowerBound
         return honoured
     }

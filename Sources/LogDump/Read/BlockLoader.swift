@@ -20,6 +20,8 @@ public final class BlockLoader: @unchecked Sendable {
     /// job: the monitor's broadcasts (a block's bytes arriving, a reader leaving) would
     /// wake them all, for nothing, ahead of the reader they are for.
     let idleFetchers = IdleFetchers()
+    /// What answers have said of each export, for `facts(of:)`.
+    let heardFacts = HeardFacts()
 
     // Guarded by `monitor`. Internal only for BlockLoader's extensions in other files.
     var flights: [BlockKey: Flight] = [:]

@@ -13,15 +13,20 @@ public struct ResponseHead: Sendable, Equatable {
     /// The answer's Content-Type, for messages: a proxy's error page in place of the
     /// archive says `text/html`.
     public var contentType: String?
+    /// The file name `Content-Disposition` gives (`<serial number>-dump.tar.gz`), when
+    /// it is one path segment, printable and of at most 255 bytes: the source checks.
+    public var fileName: String?
 
     public init(bodyOffset: UInt64, bodyLength: UInt64?, totalSize: UInt64?,
-                rangeHonoured: Bool, validator: String? = nil, contentType: String? = nil) {
+                rangeHonoured: Bool, validator: String? = nil, contentType: String? = nil,
+                fileName: String? = nil) {
         self.bodyOffset = bodyOffset
         self.bodyLength = bodyLength
         self.totalSize = totalSize
         self.rangeHonoured = rangeHonoured
         self.validator = validator
         self.contentType = contentType
+        self.fileName = fileName
     }
 
     /// `200, Content-Type text/html`: what kind of answer this was, for messages.

@@ -17,10 +17,12 @@ public final class MemoryExportSource: ExportSource {
         public init() {}
     }
 
-    /// One export as served: its bytes and the validator (ETag) its answers carry.
+    /// One export as served: its bytes, and the validator (ETag) and file name
+    /// (Content-Disposition) its answers carry.
     private struct Export {
         var bytes: [UInt8]
         var validator: String?
+        var fileName: String?
     }
 
     private struct State {
@@ -39,8 +41,9 @@ public final class MemoryExportSource: ExportSource {
 
     /// Serves `bytes` at `location` from now on (replacing what was there), with
     /// `validator` as the answers' ETag; If-Range is honoured only when it matches.
-    public func add(_ bytes: [UInt8], at location: ExportLocation, validator: String? = nil) {
-        state.withLock { $0.exports[location] = Export(bytes: bytes, validator: validator) }
+    public func add(_ bytes: [UInt8], at location: ExportLocation, validator: String? = nil,
+                    fileName: String? = nil) {
+        state.withLock { $0.exports[location] = Export(bytes: bytes, validator: validator, fileName: fileName) }
     }
 
     public func setBehaviour(_ behaviour: Behaviour) {
@@ -83,7 +86,7 @@ public final class MemoryExportSource: ExportSource {
         var body = 0..<bytes.count
         var head = ResponseHead(bodyOffset: 0, bodyLength: behaviour.sendsLength ? total : nil,
                                 totalSize: behaviour.sendsLength ? total : nil, rangeHonoured: false,
-                                validator: export.validator)
+                                validator: export.validator, fileName: export.fileName)
         let stillValid = request.ifRange == nil || request.ifRange == export.validator
         if let range = request.range, behaviour.honoursRange, stillValid, !fault.ignoresRange {
             guard range.lowerBound < total else { throw .http(status: 416, code: nil, message: nil) }
@@ -91,7 +94,8 @@ public final class MemoryExportSource: ExportSource {
             if case .partial(let most) = fault { end = min(end, range.lowerBound + UInt64(max(1, most))) }
             body = Int(range.lowerBound)..<Int(end)
             head = ResponseHead(bodyOffset: range.lowerBound, bodyLength: end - range.lowerBound,
-                                totalSize: total, rangeHonoured: true, validator: export.validator)
+                                totalSize: total, rangeHonoured: true, validator: export.validator,
+                                fileName: export.fileName)
         }
         guard sink.begin(head) else { return }
         let cut = fault.cutAfter.map { min(body.lowerBound + $0, body.upperBound) } ?? body.upperBound
