@@ -26,7 +26,9 @@ public final class MetadataAccessKeys: AccessKeyProvider {
 
     public func renewed(after rejected: AccessKeys) throws(RemoteError) -> AccessKeys? {
         let new = try keys.renewed(after: rejected)
-        return new == rejected ? nil : new
+        // The same keys with a later expiry are no newer: the 401 stands.
+        let same = (new.accessKey, new.secretKey, new.securityToken) == (rejected.accessKey, rejected.secretKey, rejected.securityToken)
+        return same ? nil : new
     }
 }
 
