@@ -88,13 +88,15 @@ struct MountCommand: ParsableCommand {
     func run() throws {
         // Before any thread starts: a fork keeps only the thread that calls it.
         let detach = daemon || (mountHelper && !foreground) ? try Detach.fork() : nil
+        let systemd = SystemdNotifier.fromEnvironment()
         let signals = SignalWatcher.blockTerminationSignals()
         if verbose { Log.threshold = .debug }
         let log = try LogDestination(logFile: logFile.map(absolute), detached: detach != nil)
         try makeDaemon().run(signals: signals, whenMounted: {
             log.takeOver()
             detach?.mounted()
-        })
+            systemd.ready(mountpoint: mountpoint)
+        }, whenStopping: systemd.stopping)
     }
 
     func makeDaemon() throws -> Daemon {
