@@ -46,6 +46,25 @@ final class DaemonModeTests: MountTestCase {
         try detached.unmountAndWaitForDaemon(using: ["umount", harness.mountpoint])
     }
 
+    /// Detached under systemd (standard error is the JOURNAL_STREAM), the log stays on
+    /// standard error; elsewhere it leaves it once mounted (for syslog).
+    func testDetachedLogStaysOnTheJournalOnly() throws {
+        let harness = try setUpHarness()
+        for journal in [true, false] {
+            let stderr = harness.directory + "/stderr-\(journal)"
+            let setJournal = journal ? "export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2); " : ""
+            let result = harness.tools.shell("exec 2>>\"$1\"; \(setJournal)shift; exec \"$@\"",
+                                             [stderr, try MountHarness.binaryPath(), "mount", harness.manifestPath,
+                                              harness.mountpoint, "--daemon", "-o",
+                                              "ro,token_file=\(harness.directory)/token,cache_dir=\(harness.cacheDirectory)"],
+                                             timeout: 20)
+            assertSucceeds(result)
+            try detached.unmountAndWaitForDaemon(using: ["umount", harness.mountpoint])
+            let log = try String(contentsOfFile: stderr, encoding: .utf8)
+            XCTAssertEqual(log.contains("unmounted"), journal, "journal \(journal): \(log)")
+        }
+    }
+
     func testEachFailureBeforeMountingIsReportedWithNonZeroStatus() throws {
         let harness = try setUpHarness()
         let binary = try MountHarness.binaryPath()
