@@ -28,6 +28,9 @@ struct Detach {
         close(ends[0])
         setsid()
         closeInheritedFiles(keeping: ends[1])
+        // A parent gone (killed while it waited) must not take the mount with it when
+        // the child says it is ready; nor may a log reader gone later.
+        signal(SIGPIPE, SIG_IGN)
         return Detach(readiness: ends[1])
     }
 

@@ -65,6 +65,26 @@ final class DaemonModeTests: MountTestCase {
         }
     }
 
+    /// The parent killed while it waits (Ctrl-C at the terminal): the daemon mounts anyway,
+    /// and lives on to serve it.
+    func testDaemonOutlivesItsParent() throws {
+        let harness = try setUpHarness()
+        // SIGPIPE as a terminal gives it: the test runner ignores it, and its children inherit that.
+        let parent = try harness.tools.start("env", [
+            "--default-signal=PIPE", try MountHarness.binaryPath(), "mount", harness.manifestPath, harness.mountpoint, "--daemon", "-o",
+            "ro,token_command=sleep 1; cat \(harness.directory)/token,cache_dir=\(harness.cacheDirectory)",
+        ], environment: ["PATH": ToolRunner.searchPath], timeout: 20)
+        usleep(300_000)
+        kill(parent.process.processIdentifier, SIGKILL)
+        _ = parent.wait()
+        let deadline = Date().addingTimeInterval(15)
+        while !MountHarness.isMounted(harness.mountpoint) && Date() < deadline { usleep(50_000) }
+        XCTAssertTrue(MountHarness.isMounted(harness.mountpoint), "not mounted within 15 s")
+        usleep(300_000)
+        try detached.assertServesExactBytes()
+        try detached.unmountAndWaitForDaemon(using: ["umount", harness.mountpoint])
+    }
+
     func testEachFailureBeforeMountingIsReportedWithNonZeroStatus() throws {
         let harness = try setUpHarness()
         let binary = try MountHarness.binaryPath()
