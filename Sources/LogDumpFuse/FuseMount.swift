@@ -61,7 +61,8 @@ public final class FuseMount: @unchecked Sendable {
 
     /// Mounts and serves until the filesystem is unmounted (by `unmount()`, fusermount3 -u
     /// or umount). Call it on a thread that may block for the mount's lifetime.
-    public func run() throws(MountError) {
+    /// `whenMounted` runs once the kernel has the mount, just before it is served.
+    public func run(whenMounted: () -> Void = {}) throws(MountError) {
         ldfs_tune_malloc()
         var options = ["ro", "default_permissions", "fsname=\(settings.fsName)", "subtype=logdumpfs",
                        "max_read=\(Self.maxRequest)"]
@@ -86,6 +87,7 @@ public final class FuseMount: @unchecked Sendable {
         }
         sessionLock.withLock { self.session = session }
         defer { sessionLock.withLock { self.session = nil } }
+        whenMounted()
         Log.info("mounted on \(mountpoint)")
         raiseReadAhead()
         let config = fuse_loop_cfg_create()

@@ -27,7 +27,9 @@ struct Daemon {
     var fuseDebug = false
 
     /// `signals` must have been blocked before any thread started (see SignalWatcher).
-    func run(signals: SignalWatcher) throws {
+    /// `whenMounted` runs once the kernel has the mount, `whenStopping` once it starts to end.
+    func run(signals: SignalWatcher, whenMounted: () -> Void = {},
+             whenStopping: @escaping @Sendable () -> Void = {}) throws {
         let cache = TieredBlockCache(memory: MemoryBlockCache(capacity: memoryCacheSize), disk: try openDiskCache())
         let statistics = StatisticsWriter(cache: cache)
         defer { statistics.stop() }
@@ -41,9 +43,11 @@ struct Daemon {
         var settings = MountSettings()
         settings.allowOther = mountOptions.allowOther
         settings.debug = fuseDebug
+        // The mount's source, as fstab gives it: `mount -a` then knows it is mounted.
+        settings.fsName = manifestPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ",", with: "\\,")
         let endpointCheck = EndpointCheck.start(manifest.entries, options: curlOptions, sending: authorizer.carries)
         // Everything that may wait on the network stops as soon as the session ends.
-        let stop: @Sendable () -> Void = { endpointCheck.stop(); fileSystem.stop(); loader.shutdown() }
+        let stop: @Sendable () -> Void = { whenStopping(); endpointCheck.stop(); fileSystem.stop(); loader.shutdown() }
         let mount = FuseMount(fileSystem: fileSystem, mountpoint: mountpoint, settings: settings, whenEnding: stop)
         let reload = ManifestReload(path: manifestPath, fileSystem: fileSystem, mount: mount)
         let watcher = ManifestWatcher(path: manifestPath) { reload.run() }
@@ -56,7 +60,7 @@ struct Daemon {
             mount.unmount()
         }
         defer { watcher.stop(); stop() }
-        try mount.run()
+        try mount.run(whenMounted: whenMounted)
     }
 
     /// The disk cache, locked for this mount. A cache directory in use by another mount,

@@ -15,4 +15,9 @@ struct LogDumpFS: ParsableCommand {
         subcommands: [MountCommand.self, CheckCommand.self, ServersCommand.self, ExportCommand.self, CacheCommand.self,
                       DemoCommand.self, EmulatorCommand.self]
     )
+
+    /// Runs the command line after MountArguments rewrites it (mount helper, `-o` twins).
+    static func main() {
+        main(MountArguments.rewritten(CommandLine.arguments))
+    }
 }

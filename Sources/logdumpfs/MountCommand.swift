@@ -7,9 +7,13 @@ import LogDumpCurl
 struct MountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mount",
-        abstract: "Mount the exports a manifest lists, in the foreground.",
+        abstract: "Mount the exports a manifest lists.",
         discussion: """
-        Runs until unmounted: press Ctrl-C, send SIGTERM, or run `fusermount3 -u MOUNTPOINT`.
+        Runs until unmounted: press Ctrl-C, send SIGTERM, or run `umount MOUNTPOINT`.
+        In the foreground unless --daemon (or run by mount(8) as mount.fuse.logdumpfs):
+        a daemon exits 0 once the mount is live, or non-zero saying why it is not.
+        Every flag can be given as a mount option too, dashes or underscores:
+        -o token_file=/etc/logdumpfs/token,cache_size=20G,allow_other.
         Follows the manifest: replacing or rewriting it, or sending SIGHUP, shows the new
         tree without a remount (a manifest that does not load keeps the old one).
 
@@ -33,7 +37,7 @@ struct MountCommand: ParsableCommand {
     var server: ServerFlags
 
     @Option(name: .customShort("o"), parsing: .singleValue,
-            help: ArgumentHelp("Mount options, comma-separated: uid=N, gid=N, umask=OOO, allow_other.",
+            help: ArgumentHelp("Mount options, comma-separated: uid=N, gid=N, umask=OOO, allow_other, ro, and any flag below as name=value (or name alone for a flag).",
                                valueName: "options"))
     var options: [String] = []
 
@@ -64,10 +68,35 @@ struct MountCommand: ParsableCommand {
     @Flag(help: "Let libfuse print every FUSE request.")
     var fuseDebug = false
 
+    @Flag(help: "Detach once mounted: exit 0 when the mount is live, non-zero with the reason when it cannot be.")
+    var daemon = false
+
+    @Flag(help: "Stay in the foreground (the default, unless run by mount(8)).")
+    var foreground = false
+
+    @Option(help: "Append the log to this file once mounted (default: standard error; syslog when detached).")
+    var logFile: String?
+
+    /// Set when run by mount(8) as mount.fuse.logdumpfs: detach unless --foreground.
+    @Flag(help: .hidden)
+    var mountHelper = false
+
+    func validate() throws {
+        if daemon && foreground { throw ValidationError("--daemon and --foreground exclude each other: give one") }
+    }
+
     func run() throws {
+        // Before any thread starts: a fork keeps only the thread that calls it.
+        let detach = daemon || (mountHelper && !foreground) ? try Detach.fork() : nil
+        let systemd = SystemdNotifier.fromEnvironment()
         let signals = SignalWatcher.blockTerminationSignals()
         if verbose { Log.threshold = .debug }
-        try makeDaemon().run(signals: signals)
+        let log = try LogDestination(logFile: logFile.map(absolute), detached: detach != nil)
+        try makeDaemon().run(signals: signals, whenMounted: {
+            log.takeOver()
+            detach?.mounted()
+            systemd.ready(mountpoint: mountpoint)
+        }, whenStopping: systemd.stopping)
     }
 
     func makeDaemon() throws -> Daemon {
@@ -106,7 +135,7 @@ struct MountCommand: ParsableCommand {
         guard stallTimeout > 0 else { throw Preflight.Failure("--stall-timeout must be at least 1 second") }
         guard retryDeadline >= 0 else { throw Preflight.Failure("--retry-deadline must be 0 (no retries) or more seconds") }
         var curl = CurlOptions()
-        curl.caFile = server.caFile
+        curl.caFile = server.caFile.map(absolute)  // a daemon leaves its working directory
         curl.stallTimeout = .seconds(stallTimeout)
         var loader = LoaderOptions()
         loader.blockSize = block

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The daemon's log: one line per event on standard error. Never pass a token here.
 /// Text from outside belongs in a message escaped (see LogText); as a last defence, each
@@ -25,6 +26,15 @@ public enum Log {
     /// Set once at start, before any thread logs.
     nonisolated(unsafe) public static var threshold: Level = .info
 
+    /// Whether lines go to syslog(3) rather than standard error: a detached daemon's.
+    private static let syslogging = Atomic<Bool>(false)
+
+    /// From now on, sends every line to syslog (facility daemon, tag logdumpfs).
+    public static func sendToSyslog() {
+        openlog(strdup("logdumpfs"), LOG_PID, LOG_DAEMON)  // openlog keeps the pointer: never freed
+        syslogging.store(true, ordering: .sequentiallyConsistent)
+    }
+
     public static func debug(_ message: @autoclosure () -> String) { write(.debug, message) }
     public static func info(_ message: @autoclosure () -> String) { write(.info, message) }
     public static func warning(_ message: @autoclosure () -> String) { write(.warning, message) }
@@ -32,6 +42,11 @@ public enum Log {
 
     private static func write(_ level: Level, _ message: () -> String) {
         guard level >= threshold else { return }
+        if syslogging.load(ordering: .sequentiallyConsistent) {
+            let priority = [LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR][level.rawValue]
+            let line = "\(level.label): \(LogText.oneLine(message(), limit: lineLimit))"
+            return line.withCString { text in withVaList([text]) { vsyslog(priority, "%s", $0) } }
+        }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec
