@@ -1,0 +1,77 @@
+import Foundation
+import Glibc
+import LogDump
+import LogDumpEmulator
+import XCTest
+
+/// `logdumpfs status` against a real mount: its figures during and after reads add up to
+/// what the readers read, a warm read is all hits, and the control socket is private and
+/// gone after unmount.
+final class StatusCommandTests: MountTestCase {
+    func testFiguresDuringAndAfterReadsAddUp() throws {
+        var plan = FaultPlan()
+        plan.bandwidthBytesPerSecond = 1 << 20 // the 5 MiB export takes seconds
+        plan.errorBurst = ErrorBurst(status: 503, count: 2)
+        plan.retryAfter = "0"
+        let harness = try mountedHarness(extraArguments: ["--max-connections", "2"]) { $0.faults = plan }
+        let big = try Fixture.big
+        let socket = harness.cacheDirectory + "/control.sock"
+        XCTAssertEqual(mode(socket), 0o600, "the control socket's mode")
+
+        let reading = try harness.tools.start("dd", ["if=\(harness.mounted(big))", "of=/dev/null", "bs=1M"], timeout: 60)
+        var during: StatisticsSnapshot?
+        let deadline = Date().addingTimeInterval(30)
+        while during == nil && Date() < deadline {
+            let snapshot = try status(harness)
+            if let transfer = snapshot.transfers.first(where: { $0.export == "/" + big.mountRelativePath }), transfer.bytes > 0 {
+                during = snapshot
+                XCTAssertEqual(transfer.size, UInt64(big.size), "the transfer's size")
+            }
+            usleep(100_000)
+        }
+        XCTAssertNotNil(during, "no transfer of \(big.mountRelativePath) with bytes seen in flight")
+        assertSucceeds(reading.wait(), "the cold read")
+
+        let cold = try status(harness)
+        XCTAssertEqual(cold.served.total, big.size, "bytes served after one whole read: \(cold.served)")
+        XCTAssertEqual(cold.served.memory + cold.served.disk + cold.served.network, cold.served.total)
+        XCTAssertGreaterThan(cold.served.network, 0, "a cold read found everything cached?")
+        XCTAssertEqual(cold.requests.first { $0.status == 503 }?.count, harness.emulator.statusCounts[503], "503s")
+        XCTAssertEqual(cold.requests.first { $0.status == 503 }?.count, 2, "503s: \(cold.requests)")
+        XCTAssertGreaterThanOrEqual(cold.retries, 2, "the 503s were not counted as retried")
+        XCTAssertEqual(cold.readErrors, [])
+        XCTAssertEqual(cold.transfers, [], "transfers still in flight after the read")
+        XCTAssertEqual(cold.concurrency.first?.maximum, 4, "--max-connections 2, plus 2 for probes")
+        XCTAssertEqual(cold.cache.diskBoundBytes, 10 << 30)
+
+        // Past the page cache: the same file again is served from the caches alone.
+        let warmRead = harness.tools.run("dd", ["if=\(harness.mounted(big))", "of=/dev/null", "bs=1M", "iflag=direct"], timeout: 60)
+        assertSucceeds(warmRead, "the warm read")
+        let warm = try status(harness)
+        XCTAssertEqual(warm.served.total - cold.served.total, big.size, "bytes served by the second read")
+        XCTAssertEqual(warm.served.network, cold.served.network, "the second read went to the network")
+
+        let text = harness.tools.run(try MountHarness.binaryPath(), ["status", harness.mountpoint], timeout: 15)
+        assertSucceeds(text, "status as text")
+        XCTAssertTrue(text.stdoutText.contains("hit ratio"), text.stdoutText)
+        XCTAssertTrue(text.stdoutText.contains("503 x2"), text.stdoutText)
+
+        assertUnmounts(harness)
+        XCTAssertEqual(access(socket, F_OK), -1, "the control socket outlived the mount")
+        let record = MountRecord.file(for: MountRecord.canonical(harness.mountpoint), in: MountRecord.runDirectory())
+        XCTAssertEqual(access(record, F_OK), -1, "the mount record outlived the mount")
+    }
+
+    func testStatusOfAnotherDirectoryFailsInOneSentence() throws {
+        let harness = try makeHarness()
+        let result = harness.tools.run(try MountHarness.binaryPath(), ["status", harness.mountpoint], timeout: 15)
+        assertFails(result, saying: "is not a logdumpfs mount", within: 10)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "not one sentence: \(result.stderr)")
+    }
+
+    private func status(_ harness: MountHarness, file: StaticString = #filePath, line: UInt = #line) throws -> StatisticsSnapshot {
+        let result = harness.tools.run(try MountHarness.binaryPath(), ["status", harness.mountpoint, "--json"], timeout: 15)
+        assertSucceeds(result, "status --json", file: file, line: line)
+        return try StatisticsSnapshot.parse(result.stdoutText)
+    }
+}
