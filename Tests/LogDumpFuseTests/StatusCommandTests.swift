@@ -62,6 +62,30 @@ final class StatusCommandTests: MountTestCase {
         XCTAssertEqual(access(record, F_OK), -1, "the mount record outlived the mount")
     }
 
+    /// A 401 answered by a renewed token, and a read the server cannot serve (404):
+    /// each is counted where `status` shows it.
+    func testRenewalsAndReadErrorsAreCounted() throws {
+        let harness = try makeHarness()
+        let gone = ManifestItem(projectID: Fixture.projectA, serverID: Fixture.server1, exportID: "20261106000000-dead",
+                                size: 12345, createdAt: "2026-11-06T00:00:00Z")
+        try harness.writeManifest(harness.exports.map { ManifestItem($0) } + [gone])
+        let tokenFile = "\(harness.directory)/token"
+        try "expired-token-2b8f\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
+        try harness.mount(token: "unused", extraArguments: ["--token-command", "cat \(tokenFile)"])
+        try "\(MountHarness.goodToken)\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
+
+        let export = harness.exports[0]
+        XCTAssertEqual(assertSucceeds(harness.tools.run("cat", [harness.mounted(export)], timeout: 30)).stdout, try export.bytes())
+        assertFails(harness.tools.run("cat", [harness.mounted(gone.mountRelativePath)], timeout: 20),
+                    saying: "No such file or directory", within: 10)
+        let snapshot = try status(harness)
+        XCTAssertEqual(snapshot.renewals, 1, "renewals")
+        XCTAssertEqual(snapshot.requests.first { $0.status == 401 }?.count, 1, "401s: \(snapshot.requests)")
+        XCTAssertEqual(snapshot.requests.first { $0.status == 404 }?.count, harness.emulator.statusCounts[404], "404s")
+        XCTAssertEqual(snapshot.readErrors.map(\.name), ["ENOENT"], "errors: \(snapshot.readErrors)")
+        XCTAssertEqual(snapshot.served.total, export.size)
+    }
+
     func testStatusOfAnotherDirectoryFailsInOneSentence() throws {
         let harness = try makeHarness()
         let result = harness.tools.run(try MountHarness.binaryPath(), ["status", harness.mountpoint], timeout: 15)
