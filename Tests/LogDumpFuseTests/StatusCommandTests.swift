@@ -86,6 +86,26 @@ final class StatusCommandTests: MountTestCase {
         XCTAssertEqual(snapshot.served.total, export.size)
     }
 
+    /// Not on a terminal, `--watch` prints a block a second, each apart, until Ctrl-C.
+    func testWatchPrintsABlockEachSecondUntilInterrupted() throws {
+        let harness = try mountedHarness()
+        let output = "\(harness.directory)/watch.out"
+        let watch = try harness.tools.start(try MountHarness.binaryPath(), ["status", harness.mountpoint, "--watch"],
+                                            stdoutTo: output, timeout: 30)
+        func blocks() -> Int {
+            ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").components(separatedBy: "logdumpfs on ").count - 1
+        }
+        let deadline = Date().addingTimeInterval(15)
+        while blocks() < 3 && Date() < deadline { usleep(100_000) }
+        kill(watch.process.processIdentifier, SIGINT)
+        let result = watch.wait()
+        XCTAssertFalse(result.timedOut, "--watch did not stop on SIGINT")
+        XCTAssertGreaterThanOrEqual(blocks(), 3, "blocks within 15 s")
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        XCTAssertTrue(text.contains("\n\nlogdumpfs on "), "blocks not set apart: \(text)")
+        XCTAssertFalse(text.contains("\u{1B}["), "terminal codes written to a file")
+    }
+
     func testStatusOfAnotherDirectoryFailsInOneSentence() throws {
         let harness = try makeHarness()
         let result = harness.tools.run(try MountHarness.binaryPath(), ["status", harness.mountpoint], timeout: 15)
