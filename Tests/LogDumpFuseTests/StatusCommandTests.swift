@@ -106,6 +106,33 @@ final class StatusCommandTests: MountTestCase {
         XCTAssertFalse(text.contains("\u{1B}["), "terminal codes written to a file")
     }
 
+    /// A server that only throttles: its 429s are counted, the endpoint's limit is cut
+    /// below its maximum, and the read's EIO is among the errors.
+    func testThrottlingShowsIn429sAndTheLimit() throws {
+        var plan = FaultPlan()
+        plan.errorRates = [429: 1]
+        let harness = try mountedHarness(extraArguments: ["--retry-deadline", "2"]) { $0.faults = plan }
+        assertFails(harness.tools.run("cat", [harness.mounted(harness.exports[0])], timeout: 30),
+                    saying: "Input/output error", within: 20)
+        let snapshot = try status(harness)
+        XCTAssertEqual(snapshot.throttled, harness.emulator.statusCounts[429], "429s")
+        XCTAssertGreaterThan(snapshot.throttled, 0)
+        let gauge = try XCTUnwrap(snapshot.concurrency.first)
+        XCTAssertLessThan(gauge.limit, gauge.maximum, "the limit after 429s: \(snapshot.concurrency)")
+        XCTAssertTrue(snapshot.readErrors.contains { $0.name == "EIO" }, "errors: \(snapshot.readErrors)")
+    }
+
+    /// A daemon killed outright leaves its socket and record; the next mount on the same
+    /// cache and mountpoint replaces both, and `status` reaches it.
+    func testNextMountReplacesACrashedDaemonsSocket() throws {
+        let harness = try mountedHarness()
+        XCTAssertNotNil(harness.signalDaemon(SIGKILL), "the daemon survived SIGKILL")
+        assertSucceeds(harness.tools.run("fusermount3", ["-u", "-z", harness.mountpoint], timeout: 10))
+        XCTAssertEqual(mode(harness.cacheDirectory + "/control.sock"), 0o600, "the crashed daemon's socket")
+        try harness.mount()
+        XCTAssertEqual(try status(harness).served.total, 0)
+    }
+
     func testStatusOfAnotherDirectoryFailsInOneSentence() throws {
         let harness = try makeHarness()
         let result = harness.tools.run(try MountHarness.binaryPath(), ["status", harness.mountpoint], timeout: 15)
