@@ -21,10 +21,10 @@ final class StatusService: Sendable {
         let runDirectory = MountRecord.runDirectory()
         let socketPath = cache.disk?.directory.controlSocketPath
             ?? MountRecord.file(for: canonical, in: runDirectory).replacingOccurrences(of: ".json", with: ".sock")
-        if cache.disk == nil { mkdir(runDirectory, 0o700) }
         let pid = getpid()
         let socket: ControlSocket
         do {
+            if cache.disk == nil { try MountRecord.prepare(runDirectory) }
             socket = try ControlSocket(path: socketPath) {
                 var snapshot = statistics.snapshot()
                 snapshot.mountpoint = canonical

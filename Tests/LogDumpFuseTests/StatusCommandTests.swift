@@ -133,6 +133,22 @@ final class StatusCommandTests: MountTestCase {
         XCTAssertEqual(try status(harness).served.total, 0)
     }
 
+    /// Without a disk cache the socket lives in the run directory, and goes with the mount.
+    func testWithoutDiskCacheTheSocketIsInTheRunDirectory() throws {
+        let harness = try mountedHarness(extraArguments: ["--cache-size", "0"])
+        let export = harness.exports[0]
+        assertSucceeds(harness.tools.run("cat", [harness.mounted(export)], timeout: 30))
+        let snapshot = try status(harness)
+        XCTAssertEqual(snapshot.served.total, export.size)
+        XCTAssertNil(snapshot.cache.diskBoundBytes)
+        let record = MountRecord.file(for: MountRecord.canonical(harness.mountpoint), in: MountRecord.runDirectory())
+        let socket = record.replacingOccurrences(of: ".json", with: ".sock")
+        XCTAssertEqual(mode(socket), 0o600, "the control socket in the run directory")
+        assertUnmounts(harness)
+        XCTAssertEqual(access(socket, F_OK), -1, "the control socket outlived the mount")
+        XCTAssertEqual(access(record, F_OK), -1, "the mount record outlived the mount")
+    }
+
     func testStatusOfAnotherDirectoryFailsInOneSentence() throws {
         let harness = try makeHarness()
         let result = harness.tools.run(try MountHarness.binaryPath(), ["status", harness.mountpoint], timeout: 15)

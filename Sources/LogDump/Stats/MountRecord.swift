@@ -52,14 +52,7 @@ public struct MountRecord: Codable, Equatable, Sendable {
     /// Writes the record (replacing a crashed daemon's) in a private run directory it
     /// makes if need be; returns the file's path.
     public func write(in directory: String) throws(Failure) -> String {
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw Failure(description: "cannot make \(directory): \(String(cString: strerror(errno)))")
-        }
-        var status = stat()
-        guard lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid(),
-              status.st_mode & 0o022 == 0 else {
-            throw Failure(description: "\(directory) is not a private directory of this user: no status record written")
-        }
+        try Self.prepare(directory)
         let path = Self.file(for: mountpoint, in: directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -69,6 +62,19 @@ public struct MountRecord: Codable, Equatable, Sendable {
             throw Failure(description: "cannot write \(path): \(error.localizedDescription)")
         }
         return path
+    }
+
+    /// Makes the run directory (0700) if need be, and refuses one that is not this user's
+    /// alone: a socket or record there must not be someone else's to replace.
+    public static func prepare(_ directory: String) throws(Failure) {
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw Failure(description: "cannot make \(directory): \(String(cString: strerror(errno)))")
+        }
+        var status = stat()
+        guard lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid(),
+              status.st_mode & 0o022 == 0 else {
+            throw Failure(description: "\(directory) is not a private directory of this user")
+        }
     }
 
     /// The record of the daemon mounted on `mountpoint`, or one sentence saying why there is none.
