@@ -125,6 +125,21 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: path), Data("mine".utf8))
     }
 
+    /// A record left by a daemon killed outright is removed when the next is written.
+    func testRecordsOfDeadDaemonsAreRemoved() throws {
+        let directory = makeTemporaryDirectory() + "/run"
+        defer { try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent) }
+        let dead = try MountRecord(mountpoint: "/mnt/a", socket: "/c/control.sock", pid: Int32.max).write(in: directory)
+        var status = stat()
+        XCTAssertEqual(stat(directory, &status), 0)
+        XCTAssertEqual(status.st_mode & 0o777, 0o700, "the run directory's mode")
+        let live = try MountRecord(mountpoint: "/mnt/b", socket: "/d/control.sock", pid: getpid()).write(in: directory)
+        XCTAssertEqual(access(dead, F_OK), -1, "the dead daemon's record is still there")
+        XCTAssertEqual(access(live, F_OK), 0)
+        _ = try MountRecord(mountpoint: "/mnt/c", socket: "/e/control.sock", pid: getpid()).write(in: directory)
+        XCTAssertEqual(access(live, F_OK), 0, "a live daemon's record was removed")
+    }
+
     private func makeTemporaryDirectory() -> String {
         var template = Array("/tmp/logdumpfs-stats-XXXXXX".utf8CString)
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }

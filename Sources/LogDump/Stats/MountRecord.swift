@@ -51,8 +51,11 @@ public struct MountRecord: Codable, Equatable, Sendable {
 
     /// Writes the record (replacing a crashed daemon's) in a private run directory it
     /// makes if need be; returns the file's path.
+    /// Records of daemons that have died (killed outright, they could not remove theirs)
+    /// are removed first, with their sockets.
     public func write(in directory: String) throws(Failure) -> String {
         try Self.prepare(directory)
+        Self.removeRecordsOfDeadDaemons(in: directory)
         let path = Self.file(for: mountpoint, in: directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -74,6 +77,18 @@ public struct MountRecord: Codable, Equatable, Sendable {
         guard lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid(),
               status.st_mode & 0o022 == 0 else {
             throw Failure(description: "\(directory) is not a private directory of this user")
+        }
+    }
+
+    private static func removeRecordsOfDeadDaemons(in directory: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix("mount-") && name.hasSuffix(".json") {
+            let path = "\(directory)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path),
+                  let record = try? JSONDecoder().decode(MountRecord.self, from: data),
+                  kill(record.pid, 0) != 0 && errno == ESRCH else { continue }
+            unlink(path)
+            unlink(path.replacingOccurrences(of: ".json", with: ".sock")) // a socket without a disk cache
         }
     }
 
