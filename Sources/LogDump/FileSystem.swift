@@ -99,8 +99,13 @@ public final class FileSystem: Sendable {
 
     public func read(handle: UInt64, offset: UInt64, count: Int,
                      interruption: ReadInterruption? = nil) throws(Errno) -> ReadBytes {
-        guard let reader = openFiles.withLock({ $0.readers[handle] }) else { throw .badFile }
-        return try reader.read(at: offset, count: count, interruption: interruption)
+        do throws(Errno) {
+            guard let reader = openFiles.withLock({ $0.readers[handle] }) else { throw Errno.badFile }
+            return try reader.read(at: offset, count: count, interruption: interruption)
+        } catch {
+            loader.statistics.failedRead(error)
+            throw error
+        }
     }
 
     public func release(handle: UInt64) {

@@ -5,14 +5,17 @@ extension RequestAuthorizer {
     /// new headers when the authorizer has a newer credential. A 401 that stands is
     /// thrown, and logged once with the server's error_code and error_msg (never a
     /// secret). A 401 comes before any body byte, so whatever the attempt feeds has seen
-    /// nothing when it is replayed. `serverDate` gives the refusing answer's Date header.
+    /// nothing when it is replayed. `serverDate` gives the refusing answer's Date header;
+    /// `renewed` is called when a newer credential was got.
     func withRenewal<T>(_ request: OutgoingRequest, serverDate: () -> String? = { nil },
+                        renewed: () -> Void = {},
                         _ attempt: (RequestAuthorization) throws(RemoteError) -> T) throws(RemoteError) -> T {
         let rejected = try authorize(request)
         do {
             return try attempt(rejected)
         } catch where error.status == 401 {
             if try renew(after: rejected, Rejection(error: error, serverDate: serverDate())) {
+                renewed()
                 do {
                     return try attempt(try authorize(request))
                 } catch where error.status == 401 {

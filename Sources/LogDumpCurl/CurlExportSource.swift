@@ -8,14 +8,18 @@ public final class CurlExportSource: ExportSource {
     private let authorizer: any RequestAuthorizer
     private let options: CurlOptions
     private let pool: CurlHandlePool
+    /// Counts answers by status, and credential renewals.
+    private let statistics: Statistics
 
     /// Requests carry `X-Auth-Token` from `token`.
     public convenience init(token: any TokenSource, options: CurlOptions = CurlOptions()) {
         self.init(authorizer: TokenAuthorizer(token), options: options)
     }
 
-    public init(authorizer: any RequestAuthorizer, options: CurlOptions = CurlOptions()) {
+    public init(authorizer: any RequestAuthorizer, options: CurlOptions = CurlOptions(),
+                statistics: Statistics = Statistics()) {
         self.authorizer = authorizer
+        self.statistics = statistics
         self.options = options
         self.pool = CurlHandlePool(options: options)
     }
@@ -35,7 +39,7 @@ public final class CurlExportSource: ExportSource {
         let outgoing = OutgoingRequest(method: "GET", url: request.location.contentURL,
                                        projectID: request.location.key.projectID)
         var serverDate: String?
-        try authorizer.withRenewal(outgoing, serverDate: { serverDate }) { authorization throws(RemoteError) in
+        try authorizer.withRenewal(outgoing, serverDate: { serverDate }, renewed: statistics.renewed) { authorization throws(RemoteError) in
             try performOnce(request, into: sink, authorization: authorization, on: handle, serverDate: &serverDate)
         }
     }
@@ -69,6 +73,7 @@ public final class CurlExportSource: ExportSource {
         handle.setLong(CURLOPT_TIMEOUT_MS, 0)
         Self.installCallbacks(on: handle, context: nil)
         serverDate = transfer.headers.date
+        if !transfer.cancelled { statistics.answered(status: transfer.headers.status ?? 0) }
         try classify(code, transfer, handle: handle, url: url, secrets: authorization.secrets)
     }
 

@@ -35,9 +35,10 @@ struct Daemon {
         defer { statistics.stop() }
         // The fetch threads bound downloads; the throttle's two more permits are for size
         // probes, which lookups wait for and which must not queue behind long streams.
-        let source = RetryingSource(wrapping: CurlExportSource(authorizer: authorizer, options: curlOptions),
-                                    policy: retryPolicy, maxConcurrency: loaderOptions.workers + 2)
-        let loader = BlockLoader(source: source, cache: cache, options: loaderOptions)
+        let counters = Statistics()
+        let source = RetryingSource(wrapping: CurlExportSource(authorizer: authorizer, options: curlOptions, statistics: counters),
+                                    policy: retryPolicy, maxConcurrency: loaderOptions.workers + 2, statistics: counters)
+        let loader = BlockLoader(source: source, cache: cache, options: loaderOptions, statistics: counters)
         let fileSystem = FileSystem(catalog: Catalog(manifest), source: source, loader: loader,
                                     ownership: mountOptions.ownership)
         var settings = MountSettings()
@@ -59,7 +60,8 @@ struct Daemon {
             Log.info("got \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"): unmounting \(mountpoint)")
             mount.unmount()
         }
-        defer { watcher.stop(); stop() }
+        let status = StatusService.start(mountpoint: mountpoint, statistics: counters, cache: cache, source: source)
+        defer { watcher.stop(); stop(); status?.stop() }
         try mount.run(whenMounted: whenMounted)
     }
 

@@ -12,7 +12,7 @@ struct LogDumpFS: ParsableCommand {
 
         Start with `logdumpfs demo` to see it work against a bundled emulator.
         """,
-        subcommands: [MountCommand.self, CheckCommand.self, ServersCommand.self, ExportCommand.self, CacheCommand.self,
+        subcommands: [MountCommand.self, StatusCommand.self, CheckCommand.self, ServersCommand.self, ExportCommand.self, CacheCommand.self,
                       DemoCommand.self, EmulatorCommand.self]
     )
 

@@ -18,6 +18,8 @@ public struct BlockKey: Hashable, Sendable, CustomStringConvertible {
 public protocol BlockCache: Sendable {
     /// The block's bytes, checked, or nil.
     func block(for key: BlockKey) -> Block?
+    /// The same, with the tier that held it: what the statistics count a reader's bytes as.
+    func servingBlock(for key: BlockKey) -> (block: Block, tier: ServedTier)?
     /// Whether the block is held, without reading it or counting a lookup.
     func contains(_ key: BlockKey) -> Bool
     /// Keeps a block fetched under `validator` (the answer's ETag or Last-Modified)
@@ -38,6 +40,9 @@ public protocol BlockCache: Sendable {
 }
 
 extension BlockCache {
+    public func servingBlock(for key: BlockKey) -> (block: Block, tier: ServedTier)? {
+        block(for: key).map { ($0, .memory) }
+    }
     public func persist(_ block: Block, for key: BlockKey, validator: String?) {}
     public func recordedSize(of location: ExportLocation) -> UInt64? { nil }
     public func recordSize(_ size: UInt64, of location: ExportLocation) {}

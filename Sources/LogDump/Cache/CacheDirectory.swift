@@ -5,6 +5,7 @@ import Glibc
 /// The cache directory, opened, checked and locked for this process. Its layout:
 ///
 ///     DIR/lock                 flock'd by the mount (or `cache clear`) using it; holds its pid
+///     DIR/control.sock         the mount's control socket, for `logdumpfs status` (ControlSocket)
 ///     DIR/VERSION              the marker: format and checksum key (CacheMarker)
 ///     DIR/stats.json           statistics of the last run
 ///     DIR/exports/<id>/export.json, <index>.blk, .tmp-*
@@ -75,6 +76,9 @@ public final class CacheDirectory: Sendable {
 
     func blockPath(_ id: String, _ index: Int) -> String { "\(exportsPath)/\(id)/\(index).blk" }
     func recordPath(_ id: String) -> String { "\(exportsPath)/\(id)/export.json" }
+
+    /// The control socket's place: beside the lock, so the mount holding the lock owns it.
+    public var controlSocketPath: String { "\(path)/control.sock" }
 
     /// Names of the cache's files in their directories.
     static let statisticsName = "stats.json"

@@ -18,19 +18,21 @@ public final class TieredBlockCache: BlockCache {
         self.disk = disk
     }
 
-    public func block(for key: BlockKey) -> Block? {
-        if let block = memoryHit(key) { return block }
+    public func block(for key: BlockKey) -> Block? { servingBlock(for: key)?.block }
+
+    public func servingBlock(for key: BlockKey) -> (block: Block, tier: ServedTier)? {
+        if let block = memoryHit(key) { return (block, .memory) }
         guard let disk, disk.contains(key) else {
             counts.withLock { $0.lookups += 1 }
             return nil
         }
         diskReads.begin(key)
         defer { diskReads.end(key) }
-        if let block = memoryHit(key) { return block }
+        if let block = memoryHit(key) { return (block, .memory) }
         let block = disk.block(for: key)
         if let block { memory.store(block, for: key) }
         counts.withLock { $0.lookups += 1; if block != nil { $0.diskHits += 1 } }
-        return block
+        return block.map { ($0, .disk) }
     }
 
     private func memoryHit(_ key: BlockKey) -> Block? {

@@ -59,12 +59,15 @@ public final class BlockLoader: @unchecked Sendable {
     var stopping = false
     /// `stopping`, readable without the lock: transfers poll it to end early.
     let stopped = Atomic<Bool>(false)
+    /// Counts the bytes readers get, by the tier they came from.
+    public let statistics: Statistics
 
     /// `pool` must make blocks of `options.blockSize`; by default one of the loader's own,
     /// keeping as many free buffers as fetches may run (the churn of a full memory cache).
     public init(source: any ExportSource, cache: any BlockCache, options: LoaderOptions = LoaderOptions(),
-                pool: BlockPool? = nil) {
+                pool: BlockPool? = nil, statistics: Statistics = Statistics()) {
         self.source = source
+        self.statistics = statistics
         self.cache = cache
         self.options = options
         self.pool = pool ?? BlockPool(blockSize: options.blockSize, keep: options.workers)
@@ -110,18 +113,20 @@ public final class BlockLoader: @unchecked Sendable {
     /// reader gets EINTR at once; the fetch goes on only if another reader waits for it.
     public func bytes(of key: BlockKey, within range: Range<Int>,
                       interruption: ReadInterruption? = nil) throws(Errno) -> BlockSlice {
-        try bytes(of: key, within: range, interruption: interruption, lookups: 2)
+        let (slice, tier) = try bytes(of: key, within: range, interruption: interruption, lookups: 2)
+        statistics.served(slice.count, from: tier)
+        return slice
     }
 
     private func bytes(of key: BlockKey, within range: Range<Int>, interruption: ReadInterruption?,
-                       lookups: Int) throws(Errno) -> BlockSlice {
-        if let hit = cache.block(for: key) { return BlockSlice(hit, clampedTo: range) }
+                       lookups: Int) throws(Errno) -> (BlockSlice, ServedTier) {
+        if let hit = cache.servingBlock(for: key) { return (BlockSlice(hit.block, clampedTo: range), hit.tier) }
         let deadline = MonotonicInstant.now().advanced(by: options.waitTimeout)
         let outcome: Outcome? = monitor.withLock {
             // Stored between the lookup above and this lock: read it outside the lock.
             if lookups > 1 && flights[key] == nil && cache.contains(key) { return nil }
             if let size = learnedSizes[key.location], startOffset(of: key.index) >= size { return .done(.success(.empty)) }
-            if flights[key] == nil, let block = unwritten[key] { return .done(.success(block)) }
+            if flights[key] == nil, let block = unwritten[key] { return .held(block) }
             if flights[key] == nil && stopping { return .done(.failure(.network("shutting down"))) } // nothing would fetch it
             let queuedBefore = flights[key]
             let flight = queuedBefore ?? startFlight(for: key) // a new flight is queued as demanded
@@ -149,9 +154,11 @@ public final class BlockLoader: @unchecked Sendable {
         case nil:
             return try bytes(of: key, within: range, interruption: interruption, lookups: lookups - 1)
         case .partial(let partial)?:
-            return partial.slice(range)
+            return (partial.slice(range), .network)
         case .done(.success(let block))?:
-            return BlockSlice(block, clampedTo: range)
+            return (BlockSlice(block, clampedTo: range), .network)
+        case .held(let block)?:
+            return (BlockSlice(block, clampedTo: range), .memory)
         case .done(.failure(let error))?:
             Log.warning("reading \(describe(key)) failed: \(error)")
             throw error.errno
@@ -167,6 +174,8 @@ public final class BlockLoader: @unchecked Sendable {
     /// What a reader's wait for a block came to.
     private enum Outcome {
         case done(Result<Block, RemoteError>)
+        /// Fetched, not yet on disk, no longer in the memory tier: still in memory.
+        case held(Block)
         case partial(PartialBlock)
         case timedOut
         case interrupted

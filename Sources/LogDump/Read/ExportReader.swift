@@ -66,6 +66,7 @@ public final class ExportReader: Sendable {
         let blocks = Int(offset / blockSize)...Int((end - 1) / blockSize)
         guard !blocks.contains(where: { loader.isHeldOrComing(BlockKey(location, $0)) }) else { return nil }
         guard let block = try loader.read(location, range: offset..<end, interruption: interruption) else { return nil }
+        loader.statistics.served(block.count, from: .network)
         return ReadBytes(block)
     }
 

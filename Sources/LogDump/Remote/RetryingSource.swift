@@ -14,12 +14,16 @@ public final class RetryingSource: ExportSource {
     public let maxConcurrency: Int
     private let inner: any ExportSource
     private let limiters = Mutex<[Endpoint: ConcurrencyLimiter]>([:])
+    /// Counts retries and follows the transfers in flight.
+    private let statistics: Statistics
 
     /// Sleeps are cut into slices this long, so that cancellation is noticed promptly.
     static let sleepSlice: Duration = .milliseconds(50)
 
-    public init(wrapping source: any ExportSource, policy: RetryPolicy = RetryPolicy(), maxConcurrency: Int = 8) {
+    public init(wrapping source: any ExportSource, policy: RetryPolicy = RetryPolicy(), maxConcurrency: Int = 8,
+                statistics: Statistics = Statistics()) {
         self.inner = source
+        self.statistics = statistics
         self.policy = policy
         self.maxConcurrency = max(1, maxConcurrency)
     }
@@ -34,22 +38,32 @@ public final class RetryingSource: ExportSource {
         }
     }
 
+    /// Each endpoint's concurrency limit now, for the statistics.
+    public func concurrencyGauges() -> [ConcurrencyGauge] {
+        limiters.withLock { $0.map { ($0.key, $0.value) } }.sorted { "\($0.0)" < "\($1.0)" }.map { endpoint, limiter in
+            ConcurrencyGauge(endpoint: "\(endpoint)", limit: Int(limiter.limit), maximum: limiter.maxConcurrency,
+                             inFlight: limiter.inFlight)
+        }
+    }
+
     /// The deadline is `request.timeout` (a limit on the whole transfer: each attempt gets
     /// what is left of it) or else `policy.deadline`, which starts again whenever an
     /// attempt delivers new bytes: a long download fails only once it stops progressing.
     public func transfer(_ request: TransferRequest, into sink: TransferSink) throws(RemoteError) {
         let limiter = limiter(for: request.location.endpoint)
-        let resuming = ResumingSink(request: request, downstream: sink)
-        var progress = RetryProgress(budget: request.timeout ?? policy.deadline)
+        let progress = statistics.beginTransfer(of: request.location.key.path, size: request.expectedSize)
+        defer { statistics.endTransfer(progress) }
+        let resuming = ResumingSink(request: request, downstream: CountingSink(sink, progress))
+        var retries = RetryProgress(budget: request.timeout ?? policy.deadline)
         while true {
-            guard let permit = limiter.acquire(until: progress.deadline, isCancelled: { sink.isCancelled }) else {
+            guard let permit = limiter.acquire(until: retries.deadline, isCancelled: { sink.isCancelled }) else {
                 if sink.isCancelled { return }
-                throw giveUp(progress.lastError ?? .timedOut("no connection to \(request.location.endpoint) came free: throttled"),
-                             request, resuming, progress)
+                throw giveUp(retries.lastError ?? .timedOut("no connection to \(request.location.endpoint) came free: throttled"),
+                             request, resuming, retries)
             }
             var attempt = resuming.nextRequest()
-            if request.timeout != nil { attempt.timeout = progress.remaining }
-            progress.attempts += 1
+            if request.timeout != nil { attempt.timeout = retries.remaining }
+            retries.attempts += 1
             var result = Result { () throws(RemoteError) in try inner.transfer(attempt, into: resuming) }
             permit.release(Self.outcome(of: result))
             if resuming.downstreamStopped || sink.isCancelled { return }
@@ -58,7 +72,7 @@ public final class RetryingSource: ExportSource {
                 switch resuming.completion() {
                 case .done: return
                 case .more: // a 206 brought less than asked: the rest, at once
-                    progress.advanced(to: resuming.delivered, refreshDeadline: request.timeout == nil)
+                    retries.advanced(to: resuming.delivered, refreshDeadline: request.timeout == nil)
                     continue
                 case .failed(let error): result = .failure(error)
                 }
@@ -70,12 +84,13 @@ public final class RetryingSource: ExportSource {
                 return
             }
             guard policy.isRetryable(error) else { throw error }
-            progress.failed(with: error, delivered: resuming.delivered, refreshDeadline: request.timeout == nil)
-            guard let wait = policy.delay(after: error, attempt: progress.failuresInARow - 1,
-                                          remaining: progress.remaining) else {
-                throw giveUp(error, request, resuming, progress)
+            retries.failed(with: error, delivered: resuming.delivered, refreshDeadline: request.timeout == nil)
+            guard let wait = policy.delay(after: error, attempt: retries.failuresInARow - 1,
+                                          remaining: retries.remaining) else {
+                throw giveUp(error, request, resuming, retries)
             }
-            Log.debug("retrying \(describe(request)) in \(wait.secondsText) after attempt \(progress.attempts): \(error)")
+            statistics.retried()
+            Log.debug("retrying \(describe(request)) in \(wait.secondsText) after attempt \(retries.attempts): \(error)")
             guard Self.sleep(wait, unless: { sink.isCancelled }) else { return }
         }
     }
@@ -151,4 +166,27 @@ public struct RetryProgress: Sendable {
         failuresInARow = 0
         if refreshDeadline { deadline = MonotonicInstant.now().advanced(by: budget) }
     }
+}
+
+/// Passes a transfer's body on, counting its bytes for the statistics.
+private final class CountingSink: TransferSink {
+    private let downstream: TransferSink
+    private let progress: TransferProgress
+
+    init(_ downstream: TransferSink, _ progress: TransferProgress) {
+        self.downstream = downstream
+        self.progress = progress
+    }
+
+    func begin(_ head: ResponseHead) -> Bool {
+        progress.learned(size: head.totalSize)
+        return downstream.begin(head)
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        progress.received(bytes.count)
+        return downstream.receive(bytes)
+    }
+
+    var isCancelled: Bool { downstream.isCancelled }
 }

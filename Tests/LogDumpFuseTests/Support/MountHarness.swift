@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LogDump
 import LogDumpEmulator
 
 /// One entry of a test manifest.
@@ -201,6 +202,8 @@ final class MountHarness {
     func cleanUp() -> [String] {
         var problems = unmount()
         emulator.stop()
+        // A daemon killed outright leaves its `status` record; the next mount would prune it.
+        unlink(MountRecord.file(for: MountRecord.canonical(mountpoint), in: MountRecord.runDirectory()))
         if Self.isMounted(mountpoint) {
             problems.append("left \(directory) in place: \(mountpoint) is still mounted")
         } else if FileManager.default.fileExists(atPath: directory) {
